@@ -1,0 +1,150 @@
+"""`hitstream up`: the whole pipeline on one machine, in the foreground.
+
+Each service runs as its own process (exactly as in production), with its output prefixed by its
+name. Ctrl-C (or SIGTERM) stops ingest first, then the processors, then the sink, so in-flight
+events drain downstream; a broker this command started is stopped last.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from hitstream.kafka_admin import ensure_topics
+from hitstream.local_kafka import LocalKafka, LocalKafkaError
+from hitstream.settings import SharedSettings
+
+SERVICES = ("sink", "process", "ingest")
+DEMO_SITES = """{
+  "sites": [
+    {
+      "id": "example",
+      "domains": ["example.com"],
+      "active": true,
+      "swetrix_pid": "YOUR_PROJECT_ID",
+      "zta_site_id": "site_abc123",
+      "tokens": []
+    }
+  ]
+}
+"""
+
+
+def _pump(name: str, stream: object) -> None:
+    assert hasattr(stream, "readline")
+    for line in iter(stream.readline, b""):
+        sys.stdout.write(f"[{name:7}] {line.decode(errors='replace')}")
+        sys.stdout.flush()
+
+
+def _wait_http(url: str, timeout_s: float, procs: dict[str, subprocess.Popen[bytes]]) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in procs.values()):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.3)
+    return False
+
+
+def ensure_demo_sites(path: Path) -> bool:
+    """First run only: a demo site whose vendor ids match the vendor docs' examples."""
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(DEMO_SITES)
+    return True
+
+
+def run_all(ingest_port: int | None = None) -> int:
+    shared = SharedSettings()
+    env = dict(os.environ)
+    if ingest_port is not None:
+        env["INGEST_PORT"] = str(ingest_port)
+    port = int(env.get("INGEST_PORT", "8000"))
+    broker: LocalKafka | None = None
+    started_broker = False
+    if shared.uses_local_kafka:
+        broker = LocalKafka(shared.state_dir / "kafka")
+        started_broker = broker.pid() is None
+        print(f"==> Kafka: {'starting' if started_broker else 'already running'} on {broker.bootstrap}")
+        try:
+            broker.start()
+        except LocalKafkaError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    ensure_topics(shared)
+    sites = Path(env.get("INGEST_SITES_FILE") or shared.state_dir / "sites.json")
+    if ensure_demo_sites(sites):
+        print(f"==> created {sites} with a demo site (Swetrix pid YOUR_PROJECT_ID, domain example.com)")
+
+    exe = str(Path(sys.executable).with_name("hitstream"))
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    for name in SERVICES:
+        procs[name] = subprocess.Popen([exe, name], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        threading.Thread(target=_pump, args=(name, procs[name].stdout), daemon=True).start()
+
+    stopping = threading.Event()
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    ok = _wait_http(f"http://127.0.0.1:{port}/readyz", 120, procs)
+    query_ok = not shared.clickhouse_dsn.startswith("chdb:") or _wait_http(
+        "http://127.0.0.1:8123/ping", 60, procs
+    )
+    if ok and query_ok:
+        print(_banner(port, shared), flush=True)
+    else:
+        print("error: a service did not become ready; see its output above", file=sys.stderr)
+        stopping.set()
+
+    code = 0
+    while not stopping.is_set():
+        for name, p in procs.items():
+            if p.poll() is not None:
+                print(f"error: {name} exited with status {p.returncode}", file=sys.stderr)
+                code = 1
+                stopping.set()
+        stopping.wait(0.5)
+
+    print("==> stopping: ingest, processors, sink")
+    for name in reversed(SERVICES):
+        p = procs[name]
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    if broker is not None and started_broker:
+        broker.stop()
+        print("==> Kafka stopped")
+    return code
+
+
+def _banner(port: int, shared: SharedSettings) -> str:
+    return f"""
+==> hitstream is up
+    Send events to  http://127.0.0.1:{port}   (e.g. POST /log, Swetrix dialect)
+    Health          http://127.0.0.1:{port}/healthz  /readyz
+    Kafka           {shared.bootstrap_servers}
+    ClickHouse      {shared.clickhouse_dsn}  (queries: {shared.clickhouse_reader_dsn})
+    Query           ./run query "SELECT event_time, vendor, page_path FROM events"
+                    curl '{shared.clickhouse_reader_dsn}/?query=SELECT+count()+FROM+hitstream.events'
+    Stop            Ctrl-C
+"""

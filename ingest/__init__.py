@@ -1,0 +1,1 @@
+"""The HTTP producer: five vendor dialects in, canonical events on the raw topic out."""

@@ -1,0 +1,48 @@
+"""The common tail of every vendor route: identify the hit, publish it, wait for Kafka.
+
+Vendor routes decode and validate their own dialect; everything after `to_canonical` is the
+same for all of them and lives here, so there is one place that builds Kafka keys and one that
+encrypts IPs.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Protocol
+
+import uuid_utils
+
+from hitstream.crypto import IpCipher, RoutingHasher
+from ingest.publisher import Publisher
+from schemas.events import CanonicalEvent
+from schemas.vendors.context import HitContext
+
+
+class Canonicalisable(Protocol):
+    def to_canonical(self, ctx: HitContext) -> CanonicalEvent: ...
+
+
+class EventPipeline:
+    def __init__(self, publisher: Publisher, cipher: IpCipher, routing: RoutingHasher) -> None:
+        self._publisher = publisher
+        self._cipher = cipher
+        self._routing = routing
+
+    def context(self, site_id: str, user_agent: str | None, ip: str | None) -> HitContext:
+        return HitContext(
+            site_id=site_id,
+            event_id=str(uuid_utils.uuid7()),
+            received_at=datetime.now(UTC),
+            user_agent=user_agent,
+            ip_encrypted=self._cipher.encrypt(ip) if ip else None,
+        )
+
+    def routing_key(self, event: CanonicalEvent, ip: str | None) -> bytes:
+        """site|visitor: one visitor's events share a partition with their processor state."""
+        visitor = event.visitor_id or event.session_hint or self._routing(ip or "", event.user_agent or "")
+        return f"{event.site_id}|{visitor}".encode()
+
+    async def publish(self, payload: Canonicalisable, ctx: HitContext, ip: str | None) -> CanonicalEvent:
+        event = payload.to_canonical(ctx)
+        await self._publisher.publish(self.routing_key(event, ip), event.model_dump_json().encode())
+        return event

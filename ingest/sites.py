@@ -1,0 +1,106 @@
+"""The sites registry: which sites exist, their vendor ids, domains and (hashed) API tokens.
+
+Read from a JSON file managed with `hitstream sites …`; the file is re-read when its modification
+time changes (checked at most once a second), so edits apply without a restart. Tokens are stored
+as SHA-256 digests: they are long random strings, so a fast hash is enough and the file never
+holds a usable secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+TokenKind = Literal["supalytics", "hitkeep"]
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Token(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(description="Short public handle for listing and revoking.")
+    kind: TokenKind
+    sha256: str
+    permissions: tuple[str, ...] = ()
+
+
+class Site(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    domains: tuple[str, ...] = Field(description="Hostnames (lower-case, no `www.`) that belong to the site.")
+    active: bool = True
+    swetrix_pid: str | None = None
+    zta_site_id: str | None = None
+    tokens: tuple[Token, ...] = ()
+
+
+class SitesFile(BaseModel):
+    sites: tuple[Site, ...] = ()
+
+
+def normalise_host(host: str) -> str:
+    host = host.strip().lower().rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
+class SiteRegistry:
+    """Lookups by vendor id, hostname and token; reloads the file when it changes."""
+
+    def __init__(self, path: Path, *, check_interval_s: float = 1.0) -> None:
+        self._path = path
+        self._check_interval_s = check_interval_s
+        self._mtime: float | None = None
+        self._checked_at = 0.0
+        self._index(SitesFile())
+        self._maybe_reload(force=True)
+
+    def _index(self, data: SitesFile) -> None:
+        self._by_swetrix = {s.swetrix_pid: s for s in data.sites if s.swetrix_pid}
+        self._by_zta = {s.zta_site_id: s for s in data.sites if s.zta_site_id}
+        self._by_host = {normalise_host(d): s for s in data.sites for d in s.domains}
+        self._by_token = {t.sha256: (s, t) for s in data.sites for t in s.tokens}
+        self._sites = data.sites
+
+    def _maybe_reload(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._checked_at < self._check_interval_s:
+            return
+        self._checked_at = now
+        try:
+            mtime = self._path.stat().st_mtime
+        except FileNotFoundError:
+            mtime = None
+        if mtime == self._mtime:
+            return
+        data = SitesFile.model_validate_json(self._path.read_bytes()) if mtime is not None else SitesFile()
+        self._index(data)
+        self._mtime = mtime
+
+    @property
+    def sites(self) -> tuple[Site, ...]:
+        self._maybe_reload()
+        return self._sites
+
+    def by_swetrix_pid(self, pid: str) -> Site | None:
+        self._maybe_reload()
+        return self._by_swetrix.get(pid)
+
+    def by_zta_site_id(self, site_id: str) -> Site | None:
+        self._maybe_reload()
+        return self._by_zta.get(site_id)
+
+    def by_hostname(self, host: str) -> Site | None:
+        self._maybe_reload()
+        return self._by_host.get(normalise_host(host))
+
+    def by_token(self, token: str) -> tuple[Site, Token] | None:
+        self._maybe_reload()
+        return self._by_token.get(hash_token(token))

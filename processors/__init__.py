@@ -1,0 +1,1 @@
+"""faust-streaming agents: canonical events in, enriched events out (pure rules in `rules`)."""

@@ -1,0 +1,1 @@
+"""One pydantic model per vendor payload, each with `to_canonical(ctx)`."""

@@ -1,0 +1,1 @@
+"""Shared test helpers: real services as subprocesses, free ports, waiting."""

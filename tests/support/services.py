@@ -1,0 +1,86 @@
+"""Run hitstream services as real processes for integration tests, and wait on them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+HITSTREAM = str(Path(sys.executable).with_name("hitstream"))
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(check: Callable[[], T | None], timeout_s: float, what: str, interval_s: float = 0.2) -> T:
+    """Poll until check() returns something truthy; fail the test with `what` otherwise."""
+    deadline = time.monotonic() + timeout_s
+    last_exc: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+            if result:
+                return result
+        except Exception as exc:  # the thing polled may not be up yet
+            last_exc = exc
+        time.sleep(interval_s)
+    raise AssertionError(f"timed out after {timeout_s}s waiting for {what} (last error: {last_exc!r})")
+
+
+def http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as r:
+            return bool(r.status == 200)
+    except OSError:
+        return False
+
+
+class Service:
+    """One `hitstream <name>` process with its own environment and log file."""
+
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path, *args: str) -> None:
+        self.name = name
+        self.env = {**os.environ, **env}
+        self.args = args
+        self.log_path = log_dir / f"{name}-{int(time.time() * 1000)}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Service:
+        log = self.log_path.open("wb")
+        self.proc = subprocess.Popen(
+            [HITSTREAM, self.name, *self.args], env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        return self
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self, timeout_s: float = 30.0) -> int | None:
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+    def kill(self) -> None:
+        """kill -9: no drain, no flush, no commit."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
