@@ -43,6 +43,9 @@ class Publisher:
                 "message.timeout.ms": int(timeout_s * 1000),
                 "queue.buffering.max.messages": queue_max_messages,
                 "client.id": "hitstream-ingest",
+                # The Java/aiokafka partitioner, so faust (aiokafka) maps a key to the same
+                # partition as ingest did; processors' table routing depends on it.
+                "partitioner": "murmur2_random",
             }
         )
         self._stop = threading.Event()

@@ -104,6 +104,11 @@ class _EventCore(BaseModel):
     engagement_seconds: float | None = Field(default=None, description="ZTA `timeOnPage`.")
     is_bounce: bool | None = Field(default=None, description="ZTA `isBounce`.")
     perf: PerfMetrics | None = None
+    filtered_reason: str | None = Field(
+        default=None,
+        description="Set when the vendor promises not to store this hit (bots on ZTA and Swetrix): "
+        "it is counted per site, day and reason in `filtered_hits`, never stored as an event.",
+    )
 
     @field_validator("event_time", "received_at")
     @classmethod
