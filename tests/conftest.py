@@ -42,13 +42,28 @@ def _broker() -> Iterator[str]:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         yield os.environ["KAFKA_BOOTSTRAP_SERVERS"]
         return
-    root = TEST_STATE / "kafka"
+    _stop_orphaned_brokers()
+    # One folder per pytest process, so concurrent sessions on one machine never share a broker.
+    root = TEST_STATE / f"kafka-{os.getpid()}"
     broker = LocalKafka(root, port=free_port(), controller_port=free_port())
-    LocalKafka(root).stop()  # a broker left over from an interrupted session
-    if broker.data_dir.exists():
-        shutil.rmtree(broker.data_dir)
     yield broker.start(timeout_s=120)
     broker.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _stop_orphaned_brokers() -> None:
+    """Brokers of test sessions that died without cleaning up (their pytest pid is gone)."""
+    for root in TEST_STATE.glob("kafka-*"):
+        owner = int(root.name.split("-", 1)[1]) if root.name.split("-", 1)[1].isdigit() else 0
+        try:
+            os.kill(owner, 0)
+            continue
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        LocalKafka(root).stop(timeout_s=10)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
