@@ -1,14 +1,63 @@
-"""Logging set-up shared by every service: one line per record, to stderr."""
+"""Structured JSON logs shared by every service: one object per line, on stderr.
+
+Every record carries `ts`, `level`, `service`, `logger` and `msg` (plus `exc` for tracebacks and
+any `extra={...}` fields). As a last line of defence against a careless message, anything shaped
+like an IP address or a bearer token is masked before it is written: logs must never hold raw
+IPs, tokens or keys.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+_IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
+_IPV6 = re.compile(r"\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\b")
+_TOKEN = re.compile(r"(?i)\b(bearer\s+|sly_)[A-Za-z0-9._~+/=-]+")
+_STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+
+
+def redact(text: str) -> str:
+    text = _TOKEN.sub(lambda m: f"{m.group(1)}***", text)
+    text = _IPV4.sub("<ip>", text)
+    return _IPV6.sub("<ip>", text)
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self._service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "service": self._service,
+            "logger": record.name,
+            "msg": redact(record.getMessage()),
+        }
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD and not key.startswith("_"):
+                out[key] = redact(value) if isinstance(value, str) else value
+        if record.exc_info:
+            out["exc"] = redact(self.formatException(record.exc_info))
+        return orjson.dumps(out, default=str).decode()
 
 
 def setup(level: str = "INFO", service: str = "hitstream") -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format=f"%(asctime)s %(levelname)s {service} %(name)s: %(message)s",
-    )
-    for noisy in ("urllib3", "aiokafka", "faust", "mode"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    """Route every logger (ours, uvicorn's, faust's) through one JSON handler on stderr."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter(service))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for noisy in ("urllib3", "aiokafka", "kafka"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "faust", "mode"):
+        lg = logging.getLogger(name)
+        lg.handlers[:] = []
+        lg.propagate = True
