@@ -5,6 +5,7 @@
     ├── Unauthorized            missing or wrong credentials (401)
     ├── Forbidden               valid caller, not allowed (403: origin, permission, Swetrix repeat)
     ├── NotFound                unknown site (404)
+    ├── MethodNotAllowed        a known path with the wrong method (405)
     ├── PayloadTooLarge         body over the route's cap (413, or the vendor's own status)
     ├── RateLimited             over a per-key or per-caller limit (429)
     └── Unavailable             Kafka did not acknowledge in time (503 + Retry-After)
@@ -38,6 +39,10 @@ class Forbidden(IngestError):
 
 class NotFound(IngestError):
     status = 404
+
+
+class MethodNotAllowed(IngestError):
+    status = 405
 
 
 class PayloadTooLarge(IngestError):

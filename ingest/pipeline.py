@@ -7,13 +7,14 @@ encrypts IPs.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Protocol
 
 import uuid_utils
 
 from hitstream.crypto import IpCipher, RoutingHasher
-from ingest.publisher import Publisher
+from hitstream.metrics import INGEST_FILTERED, INGEST_PUBLISH_SECONDS
 from schemas.events import CanonicalEvent
 from schemas.vendors.context import HitContext
 
@@ -22,8 +23,12 @@ class Canonicalisable(Protocol):
     def to_canonical(self, ctx: HitContext) -> CanonicalEvent: ...
 
 
+class Publishing(Protocol):
+    async def publish(self, key: bytes, value: bytes) -> None: ...
+
+
 class EventPipeline:
-    def __init__(self, publisher: Publisher, cipher: IpCipher, routing: RoutingHasher) -> None:
+    def __init__(self, publisher: Publishing, cipher: IpCipher, routing: RoutingHasher) -> None:
         self._publisher = publisher
         self._cipher = cipher
         self._routing = routing
@@ -44,5 +49,16 @@ class EventPipeline:
 
     async def publish(self, payload: Canonicalisable, ctx: HitContext, ip: str | None) -> CanonicalEvent:
         event = payload.to_canonical(ctx)
-        await self._publisher.publish(self.routing_key(event, ip), event.model_dump_json().encode())
+        await self.publish_event(event, self.routing_key(event, ip))
         return event
+
+    async def publish_event(self, event: CanonicalEvent, key: bytes) -> None:
+        """Resolve once Kafka acknowledged; `Unavailable` (503) otherwise."""
+        started = time.perf_counter()
+        await self._publisher.publish(key, event.model_dump_json().encode())
+        INGEST_PUBLISH_SECONDS.observe(time.perf_counter() - started)
+
+    async def publish_filtered(self, event: CanonicalEvent, key: bytes, reason: str) -> None:
+        """A hit the vendor promises not to store: published only to be counted per site/day/reason."""
+        INGEST_FILTERED.labels(event.vendor.value, reason.split(":", 1)[0]).inc()
+        await self.publish_event(event.model_copy(update={"filtered_reason": reason}), key)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from hitstream.settings import SharedSettings
 
@@ -36,6 +37,27 @@ class IngestSettings(BaseSettings):
         description="Peers (IPs or CIDRs) whose X-Forwarded-For is believed for the client IP.",
     )
     log_level: str = Field(default="info", description="Log level of the ingest service.")
+    processor_urls: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=("http://127.0.0.1:6066",),
+        description="Comma-separated web URLs of the faust workers that hold Swetrix session state; "
+        "any one will do (faust routes to the owner), the next is tried when one is unreachable.",
+    )
+    processor_timeout_s: float = Field(
+        default=2.0, gt=0, description="Longest wait for a Swetrix session verdict from one worker."
+    )
+    supalytics_rate_per_s: int = Field(
+        default=100, ge=1, description="Supalytics requests per second per API key (per process)."
+    )
+    hitkeep_rate_per_s: int = Field(
+        default=200, ge=1, description="HitKeep requests per second per API token (per process)."
+    )
+
+    @field_validator("processor_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return tuple(u.strip() for u in v.split(",") if u.strip())
+        return v
 
     @property
     def sites_path(self) -> Path:

@@ -15,7 +15,7 @@ EVENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.]{0,62}$")
 
 
 class _SwetrixBase(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", strict=True)
+    model_config = ConfigDict(frozen=True, extra="ignore", strict=True, allow_inf_nan=False)
 
     pid: str = Field(min_length=1, max_length=64)
 

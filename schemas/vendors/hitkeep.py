@@ -1,0 +1,99 @@
+"""HitKeep server-side pageview (`POST /api/ingest/server/pageview`), per its REST API page."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from schemas.events import CanonicalEvent, EventType, Vendor
+from schemas.vendors.context import HitContext
+from schemas.vendors.urls import hostname, path_of, query_params
+
+MAX_FUTURE = timedelta(days=1)
+_Px = Field(default=None, ge=0, le=100_000)
+
+
+class HitKeepPageview(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", strict=True, allow_inf_nan=False)
+
+    url: str = Field(max_length=4096, description="Absolute http(s) page URL; its hostname picks the site.")
+    timestamp: AwareDatetime = Field(strict=False, description="RFC 3339 event time; historical times are allowed.")
+    visitor_ip: str = Field(max_length=64, description="The visitor's IP (never stored in plain text).")
+    user_agent: str = Field(max_length=1024, description="User agent of the original visitor request.")
+    dnt: bool = Field(default=False, description="true: accepted (202) and dropped.")
+    language: str | None = Field(default=None, max_length=64)
+    referrer: str | None = Field(default=None, max_length=4096)
+    session_id: UUID | None = None
+    page_id: UUID | None = None
+    screen_width: int | None = _Px
+    screen_height: int | None = _Px
+    viewport_width: int | None = _Px
+    viewport_height: int | None = _Px
+
+    @field_validator("url")
+    @classmethod
+    def _absolute(cls, v: str) -> str:
+        if hostname(v) is None:
+            raise ValueError("url must be an absolute http or https URL")
+        return v
+
+    @field_validator("timestamp", mode="before")
+    @classmethod
+    def _rfc3339(cls, v: Any) -> Any:
+        if not isinstance(v, str) or "T" not in v.upper():
+            raise ValueError("timestamp must be an RFC 3339 date-time string")
+        return v
+
+    @field_validator("timestamp")
+    @classmethod
+    def _not_future(cls, v: datetime) -> datetime:
+        if v - datetime.now(UTC) > MAX_FUTURE:
+            raise ValueError("timestamp is more than a day in the future")
+        return v.astimezone(UTC)
+
+    @field_validator("visitor_ip")
+    @classmethod
+    def _ip(cls, v: str) -> str:
+        try:
+            return str(ipaddress.ip_address(v.strip()))
+        except ValueError:
+            raise ValueError("visitor_ip must be a valid IP address") from None
+
+    @property
+    def host(self) -> str:
+        return hostname(self.url) or ""
+
+    def to_canonical(self, ctx: HitContext) -> CanonicalEvent:
+        params = query_params(self.url)
+        hk_qr = params.get("hk_qr")
+        return CanonicalEvent(
+            event_id=ctx.event_id,
+            vendor=Vendor.HITKEEP,
+            site_id=ctx.site_id,
+            event_type=EventType.PAGEVIEW,
+            event_time=self.timestamp,
+            received_at=ctx.received_at,
+            page_url=self.url,
+            page_path=path_of(self.url),
+            hostname=self.host,
+            referrer=self.referrer,
+            utm_source=params.get("utm_source"),
+            utm_medium=params.get("utm_medium"),
+            utm_campaign=params.get("utm_campaign"),
+            utm_term=params.get("utm_term"),
+            utm_content=params.get("utm_content"),
+            locale=self.language,
+            session_hint=str(self.session_id) if self.session_id else None,
+            page_id=str(self.page_id) if self.page_id else None,
+            screen_width=self.screen_width,
+            screen_height=self.screen_height,
+            viewport_width=self.viewport_width,
+            viewport_height=self.viewport_height,
+            properties={"hk_qr": hk_qr[:255]} if hk_qr else {},
+            user_agent=ctx.user_agent,
+            ip_encrypted=ctx.ip_encrypted,
+        )

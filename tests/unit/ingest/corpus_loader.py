@@ -1,0 +1,60 @@
+"""The example-request corpus (tests/unit/ingest/corpus/<vendor>.json): the vendor docs' own
+examples first (`source: doc`), then edge cases, each with its expected answer."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.unit.ingest import fakes
+
+CORPUS_DIR = Path(__file__).parent / "corpus"
+VENDORS = ("simple_analytics", "zero_trust", "swetrix", "supalytics", "hitkeep")
+_SUBST = {
+    "$SUPALYTICS_KEY": fakes.SUPALYTICS_KEY,
+    "$HITKEEP_TOKEN": fakes.HITKEEP_TOKEN,
+    "$HITKEEP_READONLY": fakes.HITKEEP_READONLY,
+    "$OTHER_SITE_TOKEN": fakes.OTHER_SITE_TOKEN,
+    "$LONG256": "x" * 256,
+    "$LONG255": "x" * 255,
+}
+
+
+def _subst(text: str) -> str:
+    for k, v in _SUBST.items():
+        text = text.replace(k, v)
+    return text
+
+
+@dataclass(frozen=True)
+class Case:
+    vendor: str
+    spec: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return f"{self.vendor}: {self.spec['name']}"
+
+    @property
+    def method(self) -> str:
+        return str(self.spec["method"])
+
+    @property
+    def path(self) -> str:
+        return str(self.spec["path"])
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {k: _subst(v) for k, v in self.spec.get("headers", {}).items()}
+
+    @property
+    def body(self) -> bytes:
+        if "raw" in self.spec:
+            return _subst(self.spec["raw"]).encode()
+        return _subst(json.dumps(self.spec["body"])).encode()
+
+
+def load(vendors: tuple[str, ...] = VENDORS) -> list[Case]:
+    return [Case(v, spec) for v in vendors for spec in json.loads((CORPUS_DIR / f"{v}.json").read_text())]
