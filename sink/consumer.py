@@ -1,8 +1,15 @@
-"""The sink loop: consume a batch, decode it, insert it, then commit its offsets.
+"""The sink loop: consume a batch, decode it, land it in ClickHouse, dead-letter the rest, commit.
 
-Offsets are committed only after ClickHouse accepted the batch, and the batch's dedup token is
-derived from its offsets: a crash between insert and commit replays the same offsets, which
-ClickHouse drops. Undecodable messages go to the DLQ with a reason instead of stopping the sink.
+Stages, each with one contract:
+  consume  → `Batch.take` decodes every message into a row per table or a dead letter;
+  flush    → `land` inserts each table's rows once (bisecting on data errors), retrying
+             transient errors with backoff while consumption is paused (polling continues, so
+             the consumer stays in its group);
+  guard    → `SpikeGuard` stops the sink before a DLQ spike is produced or committed;
+  dead     → dead letters produced and acknowledged;
+  commit   → offsets committed synchronously, only now.
+A crash anywhere before the commit replays the batch; its dedup token (from its offsets) makes
+ClickHouse drop what it already has, and every aggregate is immune to duplicates anyway.
 """
 
 from __future__ import annotations
@@ -10,125 +17,199 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from typing import TypeVar
 
-from confluent_kafka import Consumer, KafkaError, Message, Producer, TopicPartition
-from pydantic import ValidationError
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
-from schemas.events import EnrichedEvent
-from sink.rows import to_row
-from sink.writer import EventWriter, dedup_token
+from hitstream.metrics import CONSUMER_LAG, SINK_BATCH_ROWS, SINK_ERRORS
+from sink.batch import Batch
+from sink.dlq import DeadLetter, DeadLetterProducer, SpikeGuard
+from sink.errors import DataInsertError, SinkError, TransientInsertError
+from sink.writer import EVENTS, FILTERED, TableWriter, dedup_token, land
 
 log = logging.getLogger("hitstream.sink")
+T = TypeVar("T")
 
 
-@dataclass
-class Batch:
-    rows: list[list[Any]] = field(default_factory=list)
-    ranges: dict[tuple[str, int], tuple[int, int]] = field(default_factory=dict)
-    started: float = field(default_factory=time.monotonic)
-
-    def add_offset(self, msg: Message) -> None:
-        key = (msg.topic(), msg.partition())
-        off = msg.offset()
-        lo, _ = self.ranges.get(key, (off, off))
-        self.ranges[key] = (lo, off)
-
-    def commit_offsets(self) -> list[TopicPartition]:
-        return [TopicPartition(t, p, hi + 1) for (t, p), (_, hi) in self.ranges.items()]
+class Stopping(SinkError):
+    """Asked to stop while a batch could not be written; its offsets stay uncommitted."""
 
 
 class SinkConsumer:
     def __init__(
         self,
         *,
-        bootstrap_servers: str,
+        consumer_config: dict[str, object],
         topic: str,
-        group_id: str,
-        dlq_topic: str,
-        writer: EventWriter,
+        writers: dict[str, TableWriter],
+        dlq: DeadLetterProducer,
+        guard: SpikeGuard,
         max_rows: int,
         max_seconds: float,
+        backoff_max_s: float = 30.0,
     ) -> None:
         self._topic = topic
-        self._dlq_topic = dlq_topic
-        self._writer = writer
+        self._writers = writers
+        self._dlq = dlq
+        self._guard = guard
         self._max_rows = max_rows
         self._max_seconds = max_seconds
+        self._backoff_max_s = backoff_max_s
         self._consumer = Consumer(
             {
-                "bootstrap.servers": bootstrap_servers,
-                "group.id": group_id,
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
                 "partition.assignment.strategy": "cooperative-sticky",
                 "client.id": "hitstream-sink",
+                **consumer_config,
             }
         )
-        self._dlq = Producer({"bootstrap.servers": bootstrap_servers, "enable.idempotence": True})
         self._batch = Batch()
+        self._assigned: set[tuple[str, int]] = set()
+        self._paused = False
+        self._flushing = False
+        self._in_rebalance = False
+        self._held: list[Message] = []  # delivered while paused (a partition assigned mid-retry)
+        self._stop = threading.Event()
         self.assigned = threading.Event()
 
+    @property
+    def ready(self) -> bool:
+        """Assigned at least one partition and not stuck retrying ClickHouse."""
+        return bool(self._assigned) and not self._paused
+
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        self.assigned.set()
+        self._assigned |= {(tp.topic, tp.partition) for tp in partitions}
+        if self._paused and partitions:
+            consumer.pause(partitions)  # joined mid-retry: stay paused with the rest
+        if self._assigned:
+            self.assigned.set()
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
-        # Write and commit what we hold before another consumer takes these partitions.
-        self.flush()
+        # Write and commit what we hold before another consumer takes these partitions. Mid-flush
+        # (a retry loop polling) the batch is left uncommitted: the new owner replays it.
+        if not self._flushing:
+            self._in_rebalance = True
+            try:
+                self.flush()
+            except SinkError as exc:
+                log.warning("could not flush before giving up partitions: %s", exc)
+            finally:
+                self._in_rebalance = False
+        self._assigned -= {(tp.topic, tp.partition) for tp in partitions}
 
     def run(self, stop: threading.Event) -> None:
-        self._consumer.subscribe([self._topic], on_assign=self._on_assign, on_revoke=self._on_revoke)
+        self._stop = stop
+        self._consumer.subscribe(
+            [self._topic], on_assign=self._on_assign, on_revoke=self._on_revoke, on_lost=self._on_revoke
+        )
         try:
             while not stop.is_set():
-                wait = max(0.05, self._max_seconds - (time.monotonic() - self._batch.started))
-                msgs = self._consumer.consume(num_messages=self._max_rows - len(self._batch.rows), timeout=wait)
-                for msg in msgs:
-                    self._take(msg)
-                if len(self._batch.rows) >= self._max_rows or (
-                    self._batch.ranges and time.monotonic() - self._batch.started >= self._max_seconds
+                self._consume_once()
+                if self._batch.messages >= self._max_rows or (
+                    self._batch.messages and self._batch.age() >= self._max_seconds
                 ):
                     self.flush()
             self.flush()
         finally:
             self._consumer.close()
-            self._dlq.flush(10)
+            self._dlq.close()
 
-    def _take(self, msg: Message) -> None:
-        err = msg.error()
-        if err is not None:
-            if err.code() != KafkaError._PARTITION_EOF:
+    def _consume_once(self) -> None:
+        wait = max(0.05, self._max_seconds - self._batch.age()) if self._batch.messages else self._max_seconds
+        self._take(self._consumer.consume(num_messages=self._max_rows - self._batch.messages, timeout=wait))
+
+    def _take(self, msgs: list[Message]) -> None:
+        for msg in msgs:
+            err = msg.error()
+            if err is None:
+                self._batch.take(msg)
+            elif err.code() != KafkaError._PARTITION_EOF:
                 log.warning("consumer error: %s", err)
-            return
-        if not self._batch.ranges:
-            self._batch.started = time.monotonic()
-        self._batch.add_offset(msg)
-        try:
-            event = EnrichedEvent.model_validate_json(msg.value() or b"")
-        except ValidationError as exc:
-            self._dead_letter(msg, f"undecodable enriched event: {exc.errors()[0]['msg']}")
-            return
-        self._batch.rows.append(to_row(event, msg.partition(), msg.offset()))
-
-    def _dead_letter(self, msg: Message, reason: str) -> None:
-        self._dlq.produce(
-            self._dlq_topic,
-            key=msg.key(),
-            value=msg.value(),
-            headers=[
-                ("reason", reason.encode()),
-                ("stage", b"sink"),
-                ("source", f"{msg.topic()}:{msg.partition()}:{msg.offset()}".encode()),
-            ],
-        )
-        self._dlq.poll(0)
 
     def flush(self) -> None:
         batch = self._batch
-        if not batch.ranges:
+        if not batch.messages:
             return
-        self._writer.insert(batch.rows, dedup_token(batch.ranges))
-        self._dlq.flush(10)
-        self._consumer.commit(offsets=batch.commit_offsets(), asynchronous=False)
-        log.debug("stored %d rows", len(batch.rows))
+        self._flushing = True
+        try:
+            dead = self._land(batch)
+            self._guard.check(batch.messages, len(dead))
+            self._dlq.send(dead)
+            self._commit(batch)
+        finally:
+            self._flushing = False
+        SINK_BATCH_ROWS.observe(batch.messages)
         self._batch = Batch()
+        held, self._held = self._held, []
+        self._take(held)
+
+    def _land(self, batch: Batch) -> list[DeadLetter]:
+        token = dedup_token(batch.ranges)
+        refused = self._retrying(lambda: land(batch.events, token, self._writers[EVENTS].insert))
+        filtered_refused = self._retrying(lambda: land(batch.filtered, token, self._writers[FILTERED].insert))
+        if filtered_refused:
+            raise DataInsertError(f"filtered_hits refused rows: {filtered_refused[0][1]}")
+        if refused:
+            SINK_ERRORS.labels("data").inc()
+            log.warning(
+                "ClickHouse refused %d of %d rows; sending them to the DLQ", len(refused), len(batch.events)
+            )
+        letters = [batch.event_sources[i].letter(reason, "refused") for i, reason in refused]
+        return batch.dead + letters
+
+    def _retrying(self, attempt: Callable[[], T]) -> T:
+        delay = 0.2
+        try:
+            while True:
+                try:
+                    return attempt()
+                except TransientInsertError as exc:
+                    SINK_ERRORS.labels("transient").inc()
+                    log.warning("ClickHouse unavailable (%s); pausing, retry in %.1fs", exc, delay)
+                    self._pause()
+                    self._wait(delay)
+                    delay = min(delay * 2, self._backoff_max_s)
+        finally:
+            self._resume()
+
+    def _wait(self, seconds: float) -> None:
+        """Sleep while serving the group protocol: consume() on paused partitions returns nothing."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self._stop.is_set():
+                raise Stopping("stopped while ClickHouse was unavailable; the batch will be replayed")
+            if self._in_rebalance:  # no consume() inside a rebalance callback
+                time.sleep(min(0.5, seconds))
+                continue
+            self._held += self._consumer.consume(num_messages=100, timeout=min(0.5, seconds))
+
+    def _pause(self) -> None:
+        if not self._paused:
+            self._consumer.pause(self._consumer.assignment())
+            self._paused = True
+
+    def _resume(self) -> None:
+        if self._paused:
+            self._consumer.resume(self._consumer.assignment())
+            self._paused = False
+
+    def _commit(self, batch: Batch) -> None:
+        offsets = [TopicPartition(t, p, o) for t, p, o in batch.commit_positions()]
+        try:
+            self._consumer.commit(offsets=offsets, asynchronous=False)
+        except KafkaException as exc:
+            # Partitions already moved to another consumer: it replays them, dedup drops them.
+            log.warning("offset commit failed (%s); the batch will be replayed and deduplicated", exc)
+            return
+        for tp in offsets:
+            self._record_lag(tp)
+
+    def _record_lag(self, tp: TopicPartition) -> None:
+        try:
+            _, high = self._consumer.get_watermark_offsets(tp, cached=True)
+        except KafkaException:
+            return
+        if high >= 0:
+            CONSUMER_LAG.labels("sink", tp.topic, str(tp.partition)).set(max(high - tp.offset, 0))

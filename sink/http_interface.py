@@ -72,7 +72,7 @@ def _handler(gateway: QueryGateway) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         server_version = "hitstream-chdb"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             log.debug("%s " + format, self.address_string(), *args)
 
         def _reply(self, status: int, body: bytes, code: str = "") -> None:
@@ -95,8 +95,10 @@ def _handler(gateway: QueryGateway) -> type[BaseHTTPRequestHandler]:
             params = dict(parse_qsl(url.query, keep_blank_values=True))
             query = params.get("query", "")
             if body:
-                query = f"{query}\n{body.decode('utf-8', errors='replace')}" if query else body.decode(
-                    "utf-8", errors="replace"
+                query = (
+                    f"{query}\n{body.decode('utf-8', errors='replace')}"
+                    if query
+                    else body.decode("utf-8", errors="replace")
                 )
             if not query.strip():
                 self._reply(200, b"Ok.\n")
@@ -123,7 +125,7 @@ class HttpInterface:
     @property
     def address(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> None:
         self._thread.start()

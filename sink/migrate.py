@@ -75,7 +75,8 @@ def apply_with(client: Client, directory: Path = MIGRATIONS_DIR) -> list[Migrati
         " applied_at DateTime64(3, 'UTC') DEFAULT now64(3)"
         ") ENGINE = ReplacingMergeTree ORDER BY version"
     )
-    applied = dict(client.query("SELECT version, checksum FROM schema_migrations FINAL").result_rows)
+    result = client.query("SELECT version, checksum FROM schema_migrations FINAL").result_rows
+    applied: dict[int, str] = {int(v): str(c) for v, c in result}
     done: list[Migration] = []
     for m in discover(directory):
         if m.version in applied:
@@ -84,8 +85,32 @@ def apply_with(client: Client, directory: Path = MIGRATIONS_DIR) -> list[Migrati
             continue
         for stmt in m.statements():
             client.command(stmt)
-        client.insert("schema_migrations", [[m.version, m.name, m.checksum]],
-                      column_names=["version", "name", "checksum"])
+        client.insert(
+            "schema_migrations",
+            [[m.version, m.name, m.checksum]],
+            column_names=["version", "name", "checksum"],
+        )
         log.info("applied migration %04d_%s", m.version, m.name)
         done.append(m)
     return done
+
+
+def apply_retention(client: Client, days: int) -> None:
+    """Set (or remove) the TTL of raw events from a setting, so migration files stay identical.
+
+    Only a metadata change: existing parts are trimmed by background merges, not rewritten now.
+    """
+    has_ttl = " TTL " in str(
+        client.command(
+            "SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = 'events'"
+        )
+    )
+    if days > 0:
+        client.command(
+            f"ALTER TABLE events MODIFY TTL toDateTime(event_time) + INTERVAL {int(days)} DAY",
+            settings={"materialize_ttl_after_modify": 0},
+        )
+        log.info("events keep %d days", days)
+    elif has_ttl:
+        client.command("ALTER TABLE events REMOVE TTL")
+        log.info("events kept forever (TTL removed)")

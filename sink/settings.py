@@ -29,6 +29,41 @@ class SinkSettings(BaseSettings):
     http_readonly: bool = Field(
         default=True, description="Refuse writes through the HTTP interface (ClickHouse readonly=1)."
     )
+    metrics_host: str = Field(
+        default="127.0.0.1", description="Address of the sink's /metrics, /healthz, /readyz."
+    )
+    metrics_port: int = Field(
+        default=9465,
+        ge=0,
+        description="Port of the sink's /metrics, /healthz and /readyz (0: pick a free one).",
+    )
+    retention_days: int = Field(
+        default=0,
+        ge=0,
+        description="Keep raw rows in `events` this many days (a TTL applied at start-up); 0 keeps them "
+        "forever. Sessions and rollups are not affected.",
+    )
+    retry_backoff_max_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Longest pause between retries of an insert ClickHouse could not take.",
+    )
+    dlq_spike_rows: int = Field(
+        default=100,
+        ge=0,
+        description="Stop the sink when more than this many rows went to the DLQ within the spike window "
+        "and they are more than SINK_DLQ_SPIKE_RATIO of the rows seen.",
+    )
+    dlq_spike_ratio: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="Share of dead-lettered rows in the window that, with "
+        "SINK_DLQ_SPIKE_ROWS, stops the sink.",
+    )
+    dlq_spike_window_seconds: float = Field(
+        default=60.0, gt=0, description="Sliding window over which DLQ spikes are measured."
+    )
     log_level: str = Field(default="INFO", description="Log level of the sink.")
 
     @property

@@ -1,33 +1,87 @@
-"""Columnar inserts into `events` through one reused insert context.
+"""Columnar inserts through one reused insert context per table, and isolation of refused rows.
 
-The deduplication token names the exact Kafka offsets in the batch, so a batch retried after a
-crash (same partition, same offsets) is dropped by ClickHouse instead of counted twice.
+The deduplication token names the exact Kafka offsets in the batch (plus the table), so a batch
+retried after a crash (same partitions, same offsets) is dropped by ClickHouse instead of counted
+twice; the materialized views see the same token (`deduplicate_blocks_in_dependent_materialized_views`).
+When ClickHouse refuses a batch for its data, `land` bisects it: halves that insert cleanly land
+(each with a token of its own, derived from the batch token and its row range), and the rows
+that fail alone are returned with the reason, for the DLQ.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
-from sink.rows import COLUMNS
+from hitstream.metrics import SINK_INSERT_SECONDS, SINK_ROWS
+from sink.errors import DataInsertError, classify
+from sink.rows import COLUMNS, FILTERED_COLUMNS
+
+EVENTS, FILTERED = "events", "filtered_hits_queue"
+_INSERT_SETTINGS = {"deduplicate_blocks_in_dependent_materialized_views": 1}
+
+Insert = Callable[[Sequence[list[Any]], str], None]
 
 
-class EventWriter:
-    def __init__(self, client: Client, lock: threading.Lock, table: str = "events") -> None:
+class TableWriter:
+    """Inserts into one table through a reused insert context; errors come out classified."""
+
+    def __init__(self, client: Client, lock: threading.Lock, table: str, columns: Sequence[str]) -> None:
+        self.table = table
         self._client = client
         self._lock = lock  # chDB runs one query at a time per process; the HTTP interface shares it
-        self._context = client.create_insert_context(table, column_names=list(COLUMNS))
+        self._context = client.create_insert_context(
+            table, column_names=list(columns), settings=dict(_INSERT_SETTINGS)
+        )
 
-    def insert(self, rows: Sequence[list[Any]], dedup_token: str) -> None:
+    def insert(self, rows: Sequence[list[Any]], token: str) -> None:
         if not rows:
             return
+        started = time.perf_counter()
         with self._lock:
             self._context.data = rows
-            self._context.settings["insert_deduplication_token"] = dedup_token
-            self._client.insert(context=self._context)
+            self._context.settings["insert_deduplication_token"] = f"{self.table}/{token}"
+            try:
+                self._client.insert(context=self._context)
+            except Exception as exc:  # wrapped: every insert failure leaves here as a SinkError
+                raise classify(exc) from exc
+            finally:
+                self._context.data = None
+        SINK_INSERT_SECONDS.observe(time.perf_counter() - started)
+        SINK_ROWS.labels(self.table).inc(len(rows))
+
+
+def writers(client: Client, lock: threading.Lock) -> dict[str, TableWriter]:
+    return {
+        EVENTS: TableWriter(client, lock, EVENTS, COLUMNS),
+        FILTERED: TableWriter(client, lock, FILTERED, FILTERED_COLUMNS),
+    }
+
+
+def land(rows: Sequence[list[Any]], token: str, insert: Insert) -> list[tuple[int, str]]:
+    """Insert `rows`; on a data error, bisect. Returns (index, reason) of rows refused on their own.
+
+    Transient and fatal errors propagate: retrying or stopping is the caller's decision.
+    """
+    refused: list[tuple[int, str]] = []
+    stack = [(0, len(rows))]
+    first = True
+    while stack:
+        lo, hi = stack.pop()
+        try:
+            insert(rows[lo:hi], token if first else f"{token}#{lo}-{hi}")
+        except DataInsertError as exc:
+            if hi - lo == 1:
+                refused.append((lo, str(exc)))
+            else:
+                mid = (lo + hi) // 2
+                stack += [(mid, hi), (lo, mid)]
+        first = False
+    return sorted(refused)
 
 
 def dedup_token(ranges: dict[tuple[str, int], tuple[int, int]]) -> str:

@@ -4,7 +4,9 @@ from sink.migrate import Migration, discover
 
 
 def test_statements_split_on_line_ending_semicolons() -> None:
-    m = Migration(1, "x", "-- comment\nCREATE TABLE a (x String DEFAULT ';')\nENGINE = Memory;\n\nSELECT 1;\n")
+    m = Migration(
+        1, "x", "-- comment\nCREATE TABLE a (x String DEFAULT ';')\nENGINE = Memory;\n\nSELECT 1;\n"
+    )
     assert m.statements() == ["CREATE TABLE a (x String DEFAULT ';')\nENGINE = Memory", "SELECT 1"]
 
 
