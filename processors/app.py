@@ -11,6 +11,7 @@ import logging
 import faust
 from pydantic import ValidationError
 
+from processors import swetrix_view
 from processors.enrich import Enricher, PoisonEvent
 from processors.settings import get_settings
 from schemas.events import CanonicalEvent
@@ -29,7 +30,9 @@ app = faust.App(
     topic_replication_factor=shared.topic_replication,
     web_host=settings.web_host,
     web_port=settings.web_port,
-    web_in_thread=True,
+    canonical_url=f"http://{settings.web_host}:{settings.web_port}",
+    # Views touch tables and faust's HTTP client: they must run on the worker's own event loop.
+    web_in_thread=False,
     producer_acks=-1,
     autodiscover=False,
 )
@@ -42,6 +45,16 @@ dlq_topic = app.topic(shared.topic_dlq, key_type=bytes, value_type=bytes, value_
                       key_serializer="raw")
 
 enricher = Enricher(shared.secret)
+
+# Swetrix session state, keyed by the raw topic's Kafka key. Written from an HTTP view (not an
+# agent), so it partitions by key (`use_partitioner`, murmur2 like ingest) and lives in memory,
+# recovered from its changelog; expiry keeps it to the sessions of the last 30 minutes.
+swetrix_sessions = app.Table(
+    "swetrix-sessions", key_type=bytes,
+    use_partitioner=True, partitions=shared.topic_partitions,
+    store="memory://local",  # a bare "memory://" is falsy to yarl, and faust falls back to RocksDB
+)
+swetrix_view.install(app, swetrix_sessions)
 
 
 async def _dead_letter(key: bytes | None, value: bytes, reason: str) -> None:

@@ -1,0 +1,85 @@
+"""Swetrix's session rules as one pure function: (state, touch) → (verdict, new state).
+
+Swetrix answers 403 for a heartbeat with no live session, for a repeated `unique: true` pageview
+in a session, and for a repeated `unique: true` custom event of the same name in a session.
+Every accepted touch keeps the session alive for 30 minutes; a new UTC day starts a new Swetrix
+session (Swetrix's own rule, unlike hitstream's analytics sessions, which span midnight).
+
+The faust view (`processors.views`) only loads the state for the touch's key, calls `decide`
+and stores the result, without awaiting in between, so each decision is atomic on the worker
+that owns the key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from schemas.swetrix_state import SessionTouch, SessionVerdict
+
+SESSION_TIMEOUT = timedelta(minutes=30)
+NO_LIVE_SESSION = "no live session"
+REPEATED_PAGEVIEW = "a unique pageview was already recorded in this session"
+REPEATED_CUSTOM = "a unique custom event of this name was already recorded in this session"
+
+
+@dataclass(frozen=True)
+class SwetrixSession:
+    """What one live Swetrix session remembers; JSON-able for the changelog."""
+
+    started: float
+    last_seen: float
+    has_pageview: bool = False
+    event_names: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"s": self.started, "l": self.last_seen, "p": self.has_pageview, "e": list(self.event_names)}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> SwetrixSession:
+        return cls(float(raw["s"]), float(raw["l"]), bool(raw["p"]), tuple(raw["e"]))
+
+
+def is_live(state: SwetrixSession | None, at: datetime) -> bool:
+    """A session is live until 30 minutes pass without a touch, or the UTC day changes."""
+    if state is None:
+        return False
+    ts = at.timestamp()
+    if ts - state.last_seen >= SESSION_TIMEOUT.total_seconds():
+        return False
+    started_day = datetime.fromtimestamp(state.started, UTC).date()
+    return at.astimezone(UTC).date() == started_day
+
+
+def decide(state: SwetrixSession | None, touch: SessionTouch) -> tuple[SessionVerdict, SwetrixSession | None]:
+    """The verdict for one touch and the state to store afterwards (unchanged when rejected)."""
+    live = state if is_live(state, touch.at) else None
+    if live is None:
+        if touch.kind == "heartbeat":
+            return SessionVerdict(accept=False, reason=NO_LIVE_SESSION), state
+        ts = touch.at.timestamp()
+        live = SwetrixSession(started=ts, last_seen=ts)
+    if touch.unique and touch.kind == "pageview" and live.has_pageview:
+        return SessionVerdict(accept=False, reason=REPEATED_PAGEVIEW), state
+    name = touch.event_name or ""
+    if touch.unique and touch.kind == "custom" and name in live.event_names:
+        return SessionVerdict(accept=False, reason=REPEATED_CUSTOM), state
+    return SessionVerdict(accept=True), _extend(live, touch)
+
+
+def _extend(live: SwetrixSession, touch: SessionTouch) -> SwetrixSession:
+    names = live.event_names
+    if touch.kind == "custom" and (touch.event_name or "") not in names:
+        names = (*names, touch.event_name or "")
+    return SwetrixSession(
+        started=live.started,
+        last_seen=max(live.last_seen, touch.at.timestamp()),
+        has_pageview=live.has_pageview or touch.kind == "pageview",
+        event_names=names,
+    )
+
+
+def expired(state: SwetrixSession, now: datetime) -> bool:
+    """True once the session can never be live again: safe to delete from the table."""
+    return not is_live(state, now)
