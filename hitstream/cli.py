@@ -160,5 +160,9 @@ def kafka_status() -> None:
     sys.exit(0 if pid else 1)
 
 
+from ingest.sites_cli import sites as _sites  # noqa: E402  (the `hitstream sites …` group)
+
+main.add_command(_sites)
+
 if __name__ == "__main__":
     main()

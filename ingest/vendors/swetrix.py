@@ -31,8 +31,11 @@ _REFUSED = {
 }
 
 
+_NEST_PHRASES = {413: "Payload Too Large"}  # NestJS's names where Python's differ
+
+
 def render_error(err: IngestError) -> Response:
-    phrase = HTTPStatus(err.status).phrase
+    phrase = _NEST_PHRASES.get(err.status) or HTTPStatus(err.status).phrase
     return Response.json(
         err.status, {"statusCode": err.status, "message": err.message, "error": phrase}, err.headers
     )
