@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from schemas.events import EnrichedEvent, EventType, Vendor
+from schemas.events import EnrichedEvent, EventType, PerfMetrics, Vendor
 
 PAGES = ["/", "/pricing", "/docs", "/blog/launch", "/signup", "/about", "/docs/install"]
 REFERRERS = [("", "direct"), ("www.google.com", "organic_search"), ("news.ycombinator.com", "referral"),
@@ -32,7 +32,14 @@ def _uuid7(rng: random.Random, when: datetime) -> str:
     return str(uuid.UUID(int=value))
 
 
-def _session(rng: random.Random, site: str, start: datetime) -> Iterator[EnrichedEvent]:
+def _perf(rng: random.Random) -> PerfMetrics | None:
+    if rng.random() < 0.7:
+        return None
+    ms = {k: round(rng.uniform(1, 400), 1) for k in PerfMetrics.model_fields}
+    return PerfMetrics(**ms)
+
+
+def _session(rng: random.Random, site: str, start: datetime, end: datetime) -> Iterator[EnrichedEvent]:
     visitor = f"v{rng.getrandbits(48):012x}"
     session = f"s{rng.getrandbits(48):012x}"
     ref_host, channel = rng.choice(REFERRERS)
@@ -42,6 +49,8 @@ def _session(rng: random.Random, site: str, start: datetime) -> Iterator[Enriche
     bot = rng.random() < 0.05
     t = start
     for seq in range(rng.choice([1, 1, 2, 3, 4, 6])):
+        if t > end:
+            return
         common: dict[str, Any] = dict(
             vendor=Vendor.SWETRIX,
             site_id=site,
@@ -71,7 +80,7 @@ def _session(rng: random.Random, site: str, start: datetime) -> Iterator[Enriche
             is_bot=bot,
             bot_reason="crawler" if bot else None,
         )
-        yield EnrichedEvent(event_id=_uuid7(rng, t), event_type=EventType.PAGEVIEW, **common)
+        yield EnrichedEvent(event_id=_uuid7(rng, t), event_type=EventType.PAGEVIEW, perf=_perf(rng), **common)
         if rng.random() < 0.25:
             props = {"plan": rng.choice(["free", "pro"]), "button": rng.choice(["hero", "footer"])}
             t += timedelta(seconds=rng.randint(1, 20))
@@ -89,14 +98,14 @@ def events(n: int, seed: int = 1, end: datetime | None = None, days: int = 3) ->
     """At least `n` events (whole sessions), ending before `end` (default: now)."""
     rng = random.Random(seed)
     end = end or datetime.now(UTC)
-    out: list[EnrichedEvent] = []
+    out: list[EnrichedEvent] = list(_session(rng, SITES[0], end - timedelta(seconds=90), end))  # live now
     while len(out) < n:
-        start = end - timedelta(seconds=rng.randint(600, days * 86400))
+        start = end - timedelta(seconds=rng.randint(60, days * 86400))
         site = rng.choice(SITES)
         if rng.random() < 0.03:
             out.append(_filtered(rng, site, start))
             continue
-        out.extend(_session(rng, site, start))
+        out.extend(_session(rng, site, start, end))
     return out[:n]
 
 

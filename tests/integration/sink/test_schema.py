@@ -1,0 +1,70 @@
+"""The schema on real ClickHouse (chDB): deduplication, duplicate-proof aggregates, refusals."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from clickhouse_connect.driver.client import Client
+
+from bench.sink_data import events
+from sink import migrate
+from sink.batch import decode
+from sink.writer import EVENTS, land, writers
+from tests.integration.sink.loading import load, snapshot
+
+pytestmark = pytest.mark.clickhouse
+
+
+def _counts(client: Client) -> dict[str, Any]:
+    return snapshot(lambda sql: client.query(sql).result_rows)
+
+
+def test_a_replayed_batch_changes_no_count(ch_client: Client) -> None:
+    evs = events(3000, seed=11)
+    load(ch_client, evs, "batch")
+    before = _counts(ch_client)
+    assert before["events"] == [(sum(1 for e in evs if not e.filtered_reason),)]
+    load(ch_client, evs, "batch")  # same tokens: dropped by insert deduplication, MVs included
+    assert _counts(ch_client) == before
+    assert ch_client.query("SELECT count() FROM events").result_rows == before["events"]
+
+
+def test_a_duplicate_that_slips_past_deduplication_inflates_no_aggregate(ch_client: Client) -> None:
+    evs = events(2000, seed=12)
+    load(ch_client, evs, "first")
+    before = _counts(ch_client)
+    load(ch_client, evs[:700], "other-token")  # e.g. a replay cut into different batches
+    assert _counts(ch_client) == before
+
+
+def test_clickhouse_refuses_an_event_from_the_far_future_and_its_batch_mates_land(ch_client: Client) -> None:
+    evs = events(40, seed=13)
+    evs = [e for e in evs if not e.filtered_reason]
+    bad = evs[17].model_copy(update={"event_time": evs[17].received_at.replace(year=2099)})
+    rows = [decode(e.model_dump_json().encode(), 0, i)[1] for i, e in enumerate([*evs[:17], bad, *evs[18:]])]
+    refused = land(rows, "tok", writers(ch_client, threading.Lock())[EVENTS].insert)
+    assert [i for i, _ in refused] == [17]
+    assert "VIOLATED_CONSTRAINT" in refused[0][1]
+    assert ch_client.query("SELECT count() FROM events").result_rows == [(len(evs) - 1,)]
+
+
+def test_retention_is_applied_from_a_setting_and_removable(ch_client: Client) -> None:
+    def engine() -> str:
+        return str(
+            ch_client.command(
+                "SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = 'events'"
+            )
+        )
+
+    migrate.apply_retention(ch_client, 30)
+    assert "TTL toDateTime(event_time) + toIntervalDay(30)" in engine()
+    migrate.apply_retention(ch_client, 0)
+    assert " TTL " not in engine()
+
+
+def test_migrations_are_applied_once(ch_client: Client) -> None:
+    assert migrate.apply_with(ch_client) == []
+    versions = ch_client.query("SELECT version FROM schema_migrations ORDER BY version").result_rows
+    assert [v for (v,) in versions] == [m.version for m in migrate.discover()]
