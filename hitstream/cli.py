@@ -164,5 +164,9 @@ from ingest.sites_cli import sites as _sites  # noqa: E402  (the `hitstream site
 
 main.add_command(_sites)
 
+from sink.dlq_cli import dlq as _dlq  # noqa: E402
+
+main.add_command(_dlq)
+
 if __name__ == "__main__":
     main()
