@@ -55,10 +55,13 @@ def fetch(lib_dir: Path) -> Path:
 class LocalKafka:
     """One broker instance: its folder, its ports. Tests use their own folder and ports."""
 
-    root: Path
+    root: Path  # made absolute in __post_init__: Maven resolves relative paths against the pom
     port: int = LOCAL_KAFKA_PORT
     controller_port: int = LOCAL_KAFKA_PORT + 1
     heap: str = "512m"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", self.root.resolve())
 
     @property
     def bootstrap(self) -> str:
@@ -66,8 +69,8 @@ class LocalKafka:
 
     @property
     def lib_dir(self) -> Path:
-        # Jars are shared by every instance under one state dir.
-        return self.root.parent / "kafka-lib"
+        # One download serves every instance (local run, tests, load runs) of this checkout.
+        return REPO_ROOT / ".hitstream" / "kafka-lib"
 
     @property
     def data_dir(self) -> Path:

@@ -1,0 +1,104 @@
+"""Comparing what ClickHouse holds with what the generator knows it sent and was answered.
+
+Every 2xx-answered hit whose fate is STORED must be in `events` exactly once; every rejected or
+unanswered hit, every filtered bot and every `dnt` hit must be absent. Heartbeats carry no marker
+and are reconciled by count. Unique visitors and sessions per site must match the generator's
+ground truth (one session per visitor; Simple Analytics sends no IP, so its visitors are told
+apart by user agent only, as the processors must).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.load.model import Fate
+from bench.load.send import Answer
+
+
+@dataclass
+class Reconciliation:
+    sent: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    unanswered: int = 0
+    expected_stored: int = 0
+    stored: int = 0
+    lost: int = 0
+    duplicates: int = 0
+    unexpected: int = 0
+    heartbeats_expected: int = 0
+    heartbeats_stored: int = 0
+    visitor_mismatches: dict[str, tuple[int, int]] = field(default_factory=dict)
+    session_mismatches: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return (self.lost == 0 and self.duplicates == 0 and self.unexpected == 0
+                and self.heartbeats_expected == self.heartbeats_stored
+                and not self.visitor_mismatches and not self.session_mismatches)  # fmt: skip
+
+
+def _identity(a: Answer) -> tuple[str, str]:
+    if a.hit.vendor == "simple_analytics":
+        return a.hit.site_id, "ua:" + a.hit.headers.get("user-agent", "")
+    return a.hit.site_id, a.hit.visitor
+
+
+def expected(answers: list[Answer]) -> tuple[set[str], set[str], int, Counter[str]]:
+    """(markers that must be stored, markers that must be absent, heartbeats, visitors per site)."""
+    must, must_not = set(), set()
+    heartbeats = 0
+    people: set[tuple[str, str]] = set()
+    for a in answers:
+        stored = 200 <= a.status < 300 and a.hit.fate is Fate.STORED
+        if a.hit.marker is None:
+            heartbeats += stored
+            continue
+        (must if stored else must_not).add(a.hit.marker)
+        if stored and not a.hit.is_bot and a.hit.kind != "heartbeat":
+            people.add(_identity(a))
+    per_site: Counter[str] = Counter(site for site, _ in people)
+    return must, must_not, heartbeats, per_site
+
+
+def reconcile(answers: list[Answer], client: Any, run: str) -> Reconciliation:
+    r = Reconciliation(sent=len(answers))
+    r.accepted = sum(200 <= a.status < 300 for a in answers)
+    r.unanswered = sum(a.status == 0 for a in answers)
+    r.rejected = r.sent - r.accepted - r.unanswered
+    must, must_not, r.heartbeats_expected, people = expected(answers)
+    r.expected_stored = len(must)
+    marker = "if(properties['lg'] != '', properties['lg'], page_path)"
+    rows = client.query(
+        f"SELECT {marker} AS m, count() FROM events WHERE startsWith(m, %(p)s) GROUP BY m",
+        parameters={"p": f"/lg/{run}/"},
+    ).result_rows
+    counts = {m: n for m, n in rows}
+    r.stored = sum(1 for m in must if counts.get(m, 0) >= 1)
+    r.lost = len(must) - r.stored
+    r.duplicates = sum(n - 1 for m, n in counts.items() if n > 1)
+    r.unexpected = sum(1 for m in counts if m in must_not or m not in must)
+    # Each run has a database of its own, so every heartbeat in it is this run's.
+    r.heartbeats_stored = client.query(
+        "SELECT count() FROM events WHERE vendor = 'swetrix' AND event_type = 'heartbeat' AND NOT is_bot"
+    ).result_rows[0][0]
+    _check_people(r, client, run, people)
+    return r
+
+
+def _check_people(r: Reconciliation, client: Any, run: str, people: Counter[str]) -> None:
+    rows = client.query(
+        "SELECT site_id, uniqExact(visitor_key), uniqExact(session_id) FROM events "
+        "WHERE startsWith(site_id, 'lg') AND NOT is_bot AND event_type != 'heartbeat' "
+        "AND startsWith(if(properties['lg'] != '', properties['lg'], page_path), %(p)s) GROUP BY site_id",
+        parameters={"p": f"/lg/{run}/"},
+    ).result_rows
+    got = {site: (v, s) for site, v, s in rows}
+    for site, want in people.items():
+        visitors, sessions = got.get(site, (0, 0))
+        if visitors != want:
+            r.visitor_mismatches[site] = (want, visitors)
+        if sessions != want:
+            r.session_mismatches[site] = (want, sessions)
