@@ -1,0 +1,135 @@
+"""The sink as a real process against the real broker and chDB: replay, crash, DLQ, spike."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from clickhouse_connect.driver.client import Client
+
+from bench.sink_data import encoded, events
+from hitstream.cli import main
+from tests.conftest import PipelineEnv
+from tests.integration.sink.loading import COUNTS, load
+from tests.integration.sink.running import SinkProcess, committed, end_offsets, produce, read_topic
+from tests.support.services import wait_for
+
+pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
+
+
+def _stored(evs: list) -> int:  # type: ignore[type-arg]
+    return sum(1 for e in evs if not e.filtered_reason)
+
+
+def _expected(ch_client: Client, evs: list) -> dict[str, str]:  # type: ignore[type-arg]
+    """What every count must be: the same events loaded once, in-process, into a fresh database."""
+    load(ch_client, evs, "expected")
+    return {name: ch_client.raw_query(sql, fmt="TSV").decode() for name, sql in COUNTS.items()}
+
+
+def test_replaying_the_same_offsets_changes_no_count(pipeline_env: PipelineEnv, ch_client: Client) -> None:
+    evs = events(4000, seed=31)
+    topic = pipeline_env.topics["enriched"]
+    n = produce(pipeline_env.bootstrap, topic, encoded(evs))
+    sink = SinkProcess(pipeline_env, SINK_BATCH_MAX_ROWS="1000").start()
+    try:
+        wait_for(
+            lambda: committed(pipeline_env.bootstrap, f"{pipeline_env.name}-sink", topic) == n,
+            120,
+            "first pass",
+        )
+        first = sink.snapshot()
+        assert first == _expected(ch_client, evs)
+        assert sink.ready()
+        assert "hitstream_sink_rows_total" in sink.metrics()
+    finally:
+        assert sink.stop() == 0
+    # A second consumer group reads the very same offsets again into the same database.
+    again = SinkProcess(pipeline_env, SINK_BATCH_MAX_ROWS="1000").start(
+        SINK_GROUP_ID=f"{pipeline_env.name}-replay"
+    )
+    try:
+        wait_for(
+            lambda: committed(pipeline_env.bootstrap, f"{pipeline_env.name}-replay", topic) == n,
+            120,
+            "replay",
+        )
+        assert again.snapshot() == first
+    finally:
+        again.stop()
+
+
+def test_sink_killed_mid_stream_loses_and_duplicates_nothing(
+    pipeline_env: PipelineEnv, ch_client: Client
+) -> None:
+    evs = events(30_000, seed=32)
+    topic = pipeline_env.topics["enriched"]
+    n = produce(pipeline_env.bootstrap, topic, encoded(evs))
+    sink = SinkProcess(pipeline_env, SINK_BATCH_MAX_ROWS="500").start()
+    group = f"{pipeline_env.name}-sink"
+    try:
+        wait_for(
+            lambda: 0 < committed(pipeline_env.bootstrap, group, topic) < n,
+            120,
+            "some batches committed",
+            0.05,
+        )
+        sink.kill()
+        assert committed(pipeline_env.bootstrap, group, topic) < n, "killed too late to prove anything"
+        sink.start()
+        wait_for(lambda: committed(pipeline_env.bootstrap, group, topic) == n, 180, "the rest after restart")
+        assert sink.count() == _stored(evs)
+        assert sink.count("SELECT count() FROM events FINAL") == _stored(evs)
+        assert sink.snapshot() == _expected(ch_client, evs)
+    finally:
+        sink.stop()
+
+
+def test_a_refused_row_goes_to_the_dlq_and_its_batch_mates_land(pipeline_env: PipelineEnv) -> None:
+    evs = [e for e in events(300, seed=33) if not e.filtered_reason]
+    bad = evs[100].model_copy(update={"event_time": evs[100].received_at.replace(year=2099)})
+    values = [*encoded([*evs[:100], bad, *evs[101:]]), b"{not json"]
+    topic = pipeline_env.topics["enriched"]
+    n = produce(pipeline_env.bootstrap, topic, values)
+    sink = SinkProcess(pipeline_env, SINK_BATCH_MAX_ROWS="5000", SINK_BATCH_MAX_SECONDS="2").start()
+    try:
+        wait_for(
+            lambda: committed(pipeline_env.bootstrap, f"{pipeline_env.name}-sink", topic) == n, 120, "batch"
+        )
+        assert sink.count() == len(evs) - 1
+        assert sink.count(f"SELECT count() FROM events WHERE event_id = '{bad.event_id}'") == 0
+        letters = read_topic(pipeline_env.bootstrap, pipeline_env.topics["dlq"], 2)
+        reasons = sorted(dict(m.headers())["reason"].decode() for m in letters)
+        assert "VIOLATED_CONSTRAINT" in reasons[0] and reasons[1].startswith("undecodable enriched event")
+        assert all(dict(m.headers())["stage"] == b"sink" for m in letters)
+        assert 'hitstream_sink_dead_letters_total{reason="refused"} 1.0' in sink.metrics()
+    finally:
+        sink.stop()
+    _dlq_cli_counts_shows_and_replays(pipeline_env, n)
+
+
+def _dlq_cli_counts_shows_and_replays(env: PipelineEnv, produced: int) -> None:
+    runner = CliRunner(env=env.env)
+    out = runner.invoke(main, ["dlq", "count"], catch_exceptions=False).output
+    assert out.splitlines()[-1] == "2\ttotal" and "VIOLATED_CONSTRAINT" in out
+    shown = runner.invoke(
+        main, ["dlq", "show", "--reason-contains", "undecodable"], catch_exceptions=False
+    ).output
+    assert len(shown.splitlines()) == 1 and '"source_topic": "' + env.topics["enriched"] in shown
+    out = runner.invoke(main, ["dlq", "replay", "--stage", "sink"], catch_exceptions=False).output
+    assert f"replayed 2 to {env.topics['enriched']}" in out
+    assert end_offsets(env.bootstrap, env.topics["enriched"]) == produced + 2
+
+
+def test_a_spike_of_dead_letters_stops_the_sink_without_draining(pipeline_env: PipelineEnv) -> None:
+    topic = pipeline_env.topics["enriched"]
+    n = produce(pipeline_env.bootstrap, topic, encoded(events(50, seed=34)) + [b"garbage"] * 50)
+    sink = SinkProcess(pipeline_env, SINK_BATCH_MAX_ROWS="5000", SINK_BATCH_MAX_SECONDS="2",
+                       SINK_DLQ_SPIKE_ROWS="10", SINK_DLQ_SPIKE_RATIO="0.2").start(wait=False)  # fmt: skip
+    assert sink.service is not None and sink.service.proc is not None
+    assert sink.service.proc.wait(timeout=120) == 3
+    assert "went to the DLQ" in sink.service.output()
+    assert committed(pipeline_env.bootstrap, f"{pipeline_env.name}-sink", topic) == 0
+    assert end_offsets(pipeline_env.bootstrap, pipeline_env.topics["dlq"]) == 0, (
+        "nothing drained into the DLQ"
+    )
+    assert n == 100
