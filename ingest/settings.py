@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -37,6 +37,11 @@ class IngestSettings(BaseSettings):
         description="Peers (IPs or CIDRs) whose X-Forwarded-For is believed for the client IP.",
     )
     log_level: str = Field(default="info", description="Log level of the ingest service.")
+    server: Literal["granian", "uvicorn"] = Field(
+        default="granian",
+        description="HTTP server: granian (RSGI, Rust HTTP parser; measured faster) or uvicorn "
+        "(ASGI on uvloop + httptools).",
+    )
     processor_urls: Annotated[tuple[str, ...], NoDecode] = Field(
         default=("http://127.0.0.1:6066",),
         description="Comma-separated web URLs of the faust workers that hold Swetrix session state; "
