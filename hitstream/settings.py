@@ -14,7 +14,7 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -97,6 +97,12 @@ class SharedSettings(BaseSettings):
         "on the raw topic and keys the routing hash. Unset: generated once into <state dir>/secret.key "
         "(fine for one machine; set it explicitly everywhere else).",
     )
+
+    @field_validator("state_dir")
+    @classmethod
+    def _absolute(cls, v: Path) -> Path:
+        # chdb:// URLs and Maven need absolute paths; a relative one would be read as a host name.
+        return v.resolve()
 
     @property
     def bootstrap_servers(self) -> str:

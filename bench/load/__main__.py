@@ -35,6 +35,7 @@ def _parse() -> LoadConfig:
 def print_report(r: LoadReport) -> None:
     rec = r.reconciliation
     print(f"run {r.run}: {r.config.rate:.0f} req/s for {r.config.duration_s:.0f}s, fault={r.config.fault}")
+    print("  answers " + ", ".join(f"{k}: {v}" for k, v in r.statuses.items()))
     print(f"  sent {rec.sent}  accepted {rec.accepted}  rejected {rec.rejected}  unanswered {rec.unanswered}")
     print(f"  expected stored {rec.expected_stored}  stored {rec.stored}  lost {rec.lost}  "
           f"duplicates {rec.duplicates}  unexpected {rec.unexpected}")

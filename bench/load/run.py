@@ -10,6 +10,7 @@ import statistics
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,7 @@ class LoadReport:
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
     rss_growth_mb: dict[str, float] = field(default_factory=dict)
     recovery_s: float | None = None
+    statuses: dict[str, int] = field(default_factory=dict)
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -71,7 +73,7 @@ class Pipeline:
     """Broker (optional), sink, N processor workers and ingest, each a real process."""
 
     def __init__(self, cfg: LoadConfig, run: str) -> None:
-        self.root = cfg.state_dir / run
+        self.root = cfg.state_dir.resolve() / run
         self.root.mkdir(parents=True, exist_ok=True)
         self.broker = None if cfg.bootstrap else LocalKafka(self.root / "kafka", free_port(), free_port())
         self.bootstrap = cfg.bootstrap or self.broker.bootstrap  # type: ignore[union-attr]
@@ -188,4 +190,5 @@ def _report(cfg: LoadConfig, run: str, rec: Reconciliation, answers: list[Answer
         peak_lag={k: max(v) for k, v in sampler.lag.items() if v},
         peak_rss_mb={k: max(v) / 2**20 for k, v in rss.items() if v}, rss_growth_mb=growth,
         recovery_s=(caught_up - fault["start"]) if "start" in fault else None,
+        statuses=dict(sorted(Counter(f"{a.hit.path} {a.status}" for a in answers).items())),
     )  # fmt: skip
