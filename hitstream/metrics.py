@@ -92,3 +92,16 @@ CONSUMER_LAG = Gauge(
     "Messages between the committed position and the end of the partition.",
     ["service", "topic", "partition"],
 )
+
+
+def catalogue_markdown() -> str:
+    """The catalogue as a Markdown table (docs/operations.md embeds it; a test keeps them equal)."""
+    from prometheus_client.metrics import MetricWrapperBase
+
+    rows = ["| metric | type | labels | meaning |", "| --- | --- | --- | --- |"]
+    for obj in globals().values():
+        if isinstance(obj, MetricWrapperBase):
+            name = obj._name + ("_total" if obj._type == "counter" else "")
+            labels = ", ".join(obj._labelnames) or "-"
+            rows.append(f"| `{name}` | {obj._type} | {labels} | {obj._documentation} |")
+    return "\n".join(rows) + "\n"
