@@ -1,20 +1,26 @@
-"""The faust application and its agents; they only wire pure rules to topics.
+"""The faust application, its topics and tables; `processors.agent` wires the rules to them.
 
 `faust -A processors.app worker` works as well as `hitstream process`. Settings are read once,
 when this module is imported.
+
+State (all keyed by the raw topic's Kafka key, `site|visitor`, so it is co-partitioned with the
+stream; see docs/processors.md):
+- `sessions`: the current analytics session per key (RocksDB on disk, changelog-backed).
+- `visitor-days`: tumbling one-day windows (event time) → "seen today" for `is_unique`.
+- `swetrix-sessions`: Swetrix's own session rules, written from an HTTP view.
 """
 
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
+from datetime import timedelta
+from typing import Any
 
 import faust
-from pydantic import ValidationError
 
 from processors import swetrix_view
-from processors.enrich import Enricher, PoisonEvent
 from processors.settings import get_settings
-from schemas.events import CanonicalEvent
 
 log = logging.getLogger("hitstream.processors")
 
@@ -35,20 +41,44 @@ app = faust.App(
     web_in_thread=False,
     producer_acks=-1,
     autodiscover=False,
+    table_cleanup_interval=60.0,
 )
 
-raw_topic = app.topic(shared.topic_raw, key_type=bytes, value_type=bytes, value_serializer="raw",
-                      key_serializer="raw")
-enriched_topic = app.topic(shared.topic_enriched, key_type=bytes, value_type=bytes, value_serializer="raw",
-                           key_serializer="raw")
-dlq_topic = app.topic(shared.topic_dlq, key_type=bytes, value_type=bytes, value_serializer="raw",
-                      key_serializer="raw")
 
-enricher = Enricher(shared.secret)
+def _raw_topic(name: str) -> faust.TopicT:
+    return app.topic(name, key_type=bytes, value_type=bytes, value_serializer="raw", key_serializer="raw")
+
+
+raw_topic = _raw_topic(shared.topic_raw)
+enriched_topic = _raw_topic(shared.topic_enriched)
+dlq_topic = _raw_topic(shared.topic_dlq)
+
+# Written by the agent and deleted by the expiry timer, so it partitions by key (murmur2, like
+# ingest and the raw topic) rather than by "the current event's partition".
+sessions_table = app.Table(
+    "sessions", key_type=bytes, use_partitioner=True, partitions=shared.topic_partitions,
+    help="Current analytics session per site|visitor key.",
+)
+
+# The event time of the message being processed: the uniques window is relative to it, never
+# to the Kafka timestamp or the wall clock, so replays give the same answer.
+EVENT_TIME: ContextVar[float] = ContextVar("hitstream_event_time", default=0.0)
+
+
+def _event_time(_event: Any) -> float:
+    return EVENT_TIME.get()
+
+
+visitor_days = (
+    app.Table("visitor-days", key_type=str, default=bool, partitions=shared.topic_partitions,
+              help="site|visitor seen on a UTC day.")
+    .tumbling(timedelta(days=1), expires=timedelta(days=2))
+    .relative_to(_event_time)
+)
 
 # Swetrix session state, keyed by the raw topic's Kafka key. Written from an HTTP view (not an
-# agent), so it partitions by key (`use_partitioner`, murmur2 like ingest) and lives in memory,
-# recovered from its changelog; expiry keeps it to the sessions of the last 30 minutes.
+# agent), so it partitions by key (`use_partitioner`) and lives in memory, recovered from its
+# changelog; expiry keeps it to the sessions of the last 30 minutes.
 swetrix_sessions = app.Table(
     "swetrix-sessions", key_type=bytes,
     use_partitioner=True, partitions=shared.topic_partitions,
@@ -56,23 +86,4 @@ swetrix_sessions = app.Table(
 )
 swetrix_view.install(app, swetrix_sessions)
 
-
-async def _dead_letter(key: bytes | None, value: bytes, reason: str) -> None:
-    log.warning("dead-lettering a raw event: %s", reason)
-    await dlq_topic.send(key=key, value=value, headers={"reason": reason.encode(), "stage": b"processors"})
-
-
-@app.agent(raw_topic)
-async def enrich(stream: faust.StreamT[bytes]) -> None:
-    """Every raw event becomes one enriched event, or one dead letter; faust acks either way."""
-    async for key, value in stream.items():
-        try:
-            event = CanonicalEvent.model_validate_json(value)
-        except ValidationError as exc:
-            await _dead_letter(key, value, f"invalid canonical event: {exc.errors()[0]['msg']}")
-            continue
-        result = enricher.enrich(event)
-        if isinstance(result, PoisonEvent):
-            await _dead_letter(key, value, result.reason)
-            continue
-        await enriched_topic.send(key=key, value=result.model_dump_json().encode())
+from processors import agent  # noqa: E402,F401  (registers the agent, timers and views)

@@ -1,15 +1,19 @@
-"""Canonical event → enriched event: the pure core the agent calls for every message.
+"""Canonical event → enriched event (everything but per-visitor state): the pure core of the agent.
 
-The client IP is decrypted here, used for the visitor key, and dropped: it is never part of the
-result, never logged and never stored in state.
+The client IP is decrypted here, used for geo and the visitor key, and dropped: it is never part
+of the result, never logged and never stored in state. Session and uniqueness fields are added
+afterwards by `processors.state`, which needs the tables.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from hitstream.crypto import DecryptError, IpCipher, derive_key
+from processors.rules import bots, geo, referrer, urls, utm
+from processors.rules.locale import normalize_language
+from processors.rules.useragent import UserAgentParser
+from processors.rules.visitor import visitor_key
 from schemas.events import CanonicalEvent, EnrichedEvent
 
 _CANONICAL_ONLY = {"user_agent", "ip_encrypted"}
@@ -23,28 +27,72 @@ class PoisonEvent:
 
 
 class Enricher:
-    def __init__(self, secret: bytes) -> None:
+    def __init__(
+        self, secret: bytes, ua_parser: UserAgentParser | None = None, geo_lookup: geo.GeoLookup | None = None
+    ) -> None:
         self._cipher = IpCipher.from_secret(secret)
-        self._visitor_key = derive_key(secret, "hitstream/visitor-key/v1")
+        self._hash_key = derive_key(secret, "hitstream/visitor-key/v2")
+        self.ua = ua_parser or UserAgentParser()
+        self.geo = geo_lookup or geo.GeoLookup()
 
-    def visitor_key(self, event: CanonicalEvent, ip: str | None) -> str:
-        """The vendor's visitor or session id when sent, else a keyed hash of (day, site, IP, UA)."""
-        if event.visitor_id:
-            return f"v:{event.visitor_id}"
-        if event.session_hint:
-            return f"s:{event.session_hint}"
-        h = hashlib.blake2b(key=self._visitor_key, digest_size=16)
-        for part in (event.event_time.date().isoformat(), event.site_id, ip or "", event.user_agent or ""):
-            h.update(part.encode())
-            h.update(b"\x00")
-        return h.hexdigest()
+    def decrypt_ip(self, event: CanonicalEvent) -> str | None:
+        return self._cipher.decrypt(event.ip_encrypted) if event.ip_encrypted else None
 
-    def enrich(self, event: CanonicalEvent) -> EnrichedEvent | PoisonEvent:
-        ip: str | None = None
-        if event.ip_encrypted:
-            try:
-                ip = self._cipher.decrypt(event.ip_encrypted)
-            except DecryptError as exc:
-                return PoisonEvent(str(exc))
+    def enrich(self, event: CanonicalEvent, salt: bytes | None) -> EnrichedEvent | PoisonEvent:
+        """`salt` is the visitor salt of the event's UTC day (None once that day's salt is gone)."""
+        try:
+            ip = self.decrypt_ip(event)
+        except DecryptError as exc:
+            return PoisonEvent(str(exc))
         fields = event.model_dump(exclude=_CANONICAL_ONLY)
-        return EnrichedEvent(**fields, visitor_key=self.visitor_key(event, ip))
+        fields.update(self._derived(event, ip))
+        fields["visitor_key"] = visitor_key(
+            hash_key=self._hash_key,
+            salt=salt,
+            site_id=event.site_id,
+            ip=ip,
+            user_agent=event.user_agent,
+            visitor_id=event.visitor_id,
+            session_hint=event.session_hint,
+            event_id=event.event_id,
+        )
+        return EnrichedEvent(**fields)
+
+    def _derived(self, event: CanonicalEvent, ip: str | None) -> dict[str, object]:
+        ua = self.ua.parse(event.user_agent)
+        where = self.geo.lookup(ip)
+        sent = utm.Campaign(
+            event.utm_source,
+            event.utm_medium,
+            event.utm_campaign,
+            event.utm_term,
+            event.utm_content,
+            event.ref,
+        )
+        campaign = utm.merge(sent, utm.from_url(event.page_url or event.page_path))
+        ref_host = referrer.referrer_host(event.referrer)
+        reason = bots.bot_reason(event.user_agent, ua, where.asn)
+        return {
+            "page_url": urls.clean_url(event.page_url),
+            "page_path": urls.clean_path(event.page_path),
+            "prev_path": urls.clean_path(event.prev_path),
+            "referrer": urls.clean_url(event.referrer)
+            if event.referrer and "://" in event.referrer
+            else ref_host,
+            **{k: getattr(campaign, k) for k in utm.Campaign.__slots__},
+            "browser": ua.browser,
+            "browser_version": ua.browser_version,
+            "os": ua.os,
+            "os_version": ua.os_version,
+            "device_type": "bot" if reason else ua.device_type,
+            "country": where.country or geo.country_from_timezone(event.timezone),
+            "region": where.region,
+            "city": where.city,
+            "asn": where.asn,
+            "as_org": where.as_org,
+            "language": normalize_language(event.locale),
+            "referrer_host": ref_host,
+            "channel": referrer.channel(ref_host, event.hostname, campaign),
+            "is_bot": reason is not None,
+            "bot_reason": reason,
+        }

@@ -27,7 +27,35 @@ class ProcessorSettings(BaseSettings):
     geoip_db: Path | None = Field(
         default=None, description="MaxMind-format .mmdb file (City or ASN). Unset: no IP geolocation."
     )
+    geoip_asn_db: Path | None = Field(
+        default=None, description="Optional second .mmdb with ASN data (GeoLite2-ASN); merged with geoip_db."
+    )
     log_level: str = Field(default="info", description="Log level of the worker.")
+    salt_topic: str | None = Field(
+        default=None,
+        description="Single-partition topic holding the daily visitor salts (48 h retention). "
+        "Unset: `<app id>-salts`.",
+    )
+    lateness_seconds: int = Field(
+        default=3600, ge=0,
+        description="Events whose time is older than their receive time by more than this are "
+        "flagged `is_late` and kept out of sessions and uniques.",
+    )
+    bot_rate_window_seconds: int = Field(
+        default=60, ge=1,
+        description="Window of the behaviour bot rule (views and custom events per visitor).",
+    )
+    bot_rate_max_events: int = Field(
+        default=120, ge=1, description="More views and custom events than this in one window flag a bot."
+    )
+    ua_cache_size: int = Field(default=20_000, ge=1, description="Parsed user agents kept in the LRU cache.")
+    live_window_seconds: int = Field(
+        default=300, ge=1, description="A visitor is live while their session saw an event this recently."
+    )
+
+    @property
+    def salt_topic_name(self) -> str:
+        return self.salt_topic or f"{self.app_id}-salts"
 
     @property
     def state_path(self) -> Path:

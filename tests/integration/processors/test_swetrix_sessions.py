@@ -31,9 +31,13 @@ def test_two_workers_share_swetrix_session_state(pipeline_env: PipelineEnv) -> N
             key = f"example|visitor-{i}"
             first, second = (a, b) if i % 2 else (b, a)
             assert first.post(SESSION_PATH, touch(key, "heartbeat")) == (
-                200, {"accept": False, "reason": "no live session"})
+                200,
+                {"accept": False, "reason": "no live session"},
+            )
             assert first.post(SESSION_PATH, touch(key, "pageview", unique=True)) == (
-                200, {"accept": True, "reason": None})
+                200,
+                {"accept": True, "reason": None},
+            )
             status, verdict = second.post(SESSION_PATH, touch(key, "pageview", unique=True))
             assert status == 200 and verdict["accept"] is False
             assert second.post(SESSION_PATH, touch(key, "heartbeat"))[1]["accept"] is True

@@ -27,8 +27,12 @@ class Worker:
         self.service.stop()
 
     def post(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        req = urllib.request.Request(f"{self.url}{path}", data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            f"{self.url}{path}",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(req, timeout=10) as r:
                 return r.status, json.loads(r.read())
@@ -51,3 +55,34 @@ class Worker:
             return self.post("/swetrix/session/", probe)[0] == 200
         except OSError:
             return False
+
+
+def read_topic(
+    bootstrap: str, topic: str, until: int, timeout_s: float = 90.0
+) -> list[tuple[bytes | None, bytes, dict[str, bytes]]]:
+    """Read a topic from the start until `until` messages arrived (or the timeout)."""
+    import time
+    import uuid
+
+    from confluent_kafka import Consumer
+
+    c = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"read-{uuid.uuid4().hex[:8]}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+    c.subscribe([topic])
+    out: list[tuple[bytes | None, bytes, dict[str, bytes]]] = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        while len(out) < until and time.monotonic() < deadline:
+            msg = c.poll(0.5)
+            if msg is None or msg.error():
+                continue
+            out.append((msg.key(), msg.value() or b"", {k: v or b"" for k, v in (msg.headers() or [])}))
+    finally:
+        c.close()
+    return out

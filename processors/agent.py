@@ -1,0 +1,181 @@
+"""The enrich agent: raw canonical events in, enriched events out, one message at a time.
+
+faust acknowledges a message even when the agent raises, so every failure is handled here: bad
+input goes to the DLQ with a reason header; a salt topic that cannot be reached blocks the
+stream (and retries) rather than losing events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, timedelta
+from typing import Any
+
+import faust
+from pydantic import ValidationError
+
+from hitstream.metrics import (
+    PROCESSOR_BOTS,
+    PROCESSOR_CACHE,
+    PROCESSOR_DLQ,
+    PROCESSOR_EVENTS,
+    PROCESSOR_STATE_KEYS,
+)
+from processors import state, views
+from processors.app import (
+    EVENT_TIME,
+    app,
+    dlq_topic,
+    enriched_topic,
+    raw_topic,
+    sessions_table,
+    settings,
+    shared,
+)
+from processors.app import visitor_days as _visitor_days
+from processors.enrich import Enricher, PoisonEvent
+from processors.live import LiveVisitors
+from processors.rules import bots, geo, sessions
+from processors.rules.useragent import UserAgentParser
+from processors.salts import KafkaSaltStore, SaltError
+from schemas.events import CanonicalEvent, EnrichedEvent
+
+log = logging.getLogger("hitstream.processors")
+visitor_days: Any = _visitor_days  # faust's windowed wrapper is untyped
+
+limits = sessions.Limits(
+    lateness=timedelta(seconds=settings.lateness_seconds),
+    rate_window=timedelta(seconds=settings.bot_rate_window_seconds),
+    rate_max_events=settings.bot_rate_max_events,
+)
+geo_lookup = geo.GeoLookup(settings.geoip_db, settings.geoip_asn_db)
+enricher = Enricher(shared.secret, UserAgentParser(settings.ua_cache_size), geo_lookup)
+salt_store = KafkaSaltStore(shared.bootstrap_servers, settings.salt_topic_name, shared.secret)
+live = LiveVisitors(settings.live_window_seconds)
+views.install(app, live)
+_watermark = 0.0
+
+
+async def _dead_letter(key: bytes | None, value: bytes, reason: str) -> None:
+    family = reason.split(":", 1)[0]
+    log.warning("dead-lettering a raw event: %s", reason)
+    PROCESSOR_DLQ.labels(family).inc()
+    PROCESSOR_EVENTS.labels("dead_lettered").inc()
+    await dlq_topic.send(key=key, value=value, headers={"reason": reason.encode(), "stage": b"processors"})
+
+
+async def _salt(day: date) -> bytes | None:
+    salt = salt_store.cached(day)
+    while salt is None:
+        try:
+            return await asyncio.to_thread(salt_store.salt_for, day)
+        except SaltError as exc:  # Kafka unreachable: hold the stream, do not drop events
+            log.error("visitor salt unavailable, retrying: %s", exc)
+            await asyncio.sleep(1.0)
+    return salt
+
+
+def _with_state(event: EnrichedEvent, key: bytes) -> EnrichedEvent:
+    EVENT_TIME.set(event.event_time.timestamp())
+    raw = sessions_table.get(key)
+    before = sessions.SessionState.from_json(raw) if raw is not None else None
+    seen = bool(visitor_days[key.decode(errors="replace")].value()) if event.filtered_reason is None else True
+    outcome = state.apply(event, key, before, seen, limits)
+    if outcome.session is not None and outcome.session != before:
+        sessions_table[key] = outcome.session.to_json()
+    if outcome.mark_seen_today:
+        visitor_days[key.decode(errors="replace")] = True
+    return outcome.event
+
+
+async def handle(key: bytes | None, value: bytes, partition: int) -> None:
+    global _watermark
+    try:
+        canonical = CanonicalEvent.model_validate_json(value)
+    except ValidationError as exc:
+        await _dead_letter(key, value, f"invalid canonical event: {exc.errors()[0]['msg']}")
+        return
+    result = enricher.enrich(canonical, await _salt(canonical.event_time.astimezone(UTC).date()))
+    if isinstance(result, PoisonEvent):
+        await _dead_letter(key, value, f"undecryptable: {result.reason}")
+        return
+    state_key = key or f"{result.site_id}|{result.visitor_key}".encode()
+    event = _with_state(result, state_key)
+    _watermark = max(_watermark, event.event_time.timestamp())
+    if event.session_id is not None:
+        live.touch(event.site_id, state_key, partition, event.event_time.timestamp())
+    if event.bot_reason:
+        PROCESSOR_BOTS.labels(bots.family(event.bot_reason)).inc()
+    PROCESSOR_EVENTS.labels("enriched").inc()
+    await enriched_topic.send(key=key, value=event.model_dump_json().encode())
+
+
+@app.agent(raw_topic)
+async def enrich(stream: faust.StreamT[bytes]) -> None:
+    """Every raw event becomes one enriched event, or one dead letter; faust acks either way."""
+    async for event in stream.events():
+        try:
+            await handle(event.key, event.value, event.message.partition)
+        except Exception as exc:  # a rule bug must not silently lose the event: DLQ it
+            log.exception("enrichment failed")
+            await _dead_letter(event.key, event.value, f"internal error: {type(exc).__name__}")
+
+
+@app.timer(interval=30.0)
+async def _housekeeping() -> None:
+    """Expire idle sessions (by event time), prune live visitors, publish cache metrics."""
+    live.prune(time.time())
+    _publish_cache_metrics()
+    if _watermark > 0.0:
+        _sweep_sessions(budget=50_000)
+
+
+_sweep: Iterator[tuple[Any, Any]] | None = None
+_sweep_kept = 0
+
+
+def _sweep_sessions(budget: int) -> None:
+    """One slice of an incremental pass over the sessions table: a full scan of a million keys
+    at once would stall the stream and load them all into memory."""
+    global _sweep, _sweep_kept
+    if _sweep is None:
+        _sweep, _sweep_kept = iter(sessions_table.items()), 0
+    stale: list[Any] = []
+    try:
+        for _ in range(budget):
+            k, v = next(_sweep)
+            if sessions.expired(sessions.SessionState.from_json(v), _watermark, limits.lateness):
+                stale.append(k)
+            else:
+                _sweep_kept += 1
+    except StopIteration:
+        PROCESSOR_STATE_KEYS.labels("sessions").set(_sweep_kept)
+        _sweep = None
+    except Exception:  # the store closed under us (rebalance): start a fresh pass next time
+        log.info("session expiry pass interrupted; restarting it")
+        _sweep = None
+    for k in stale:
+        sessions_table.pop(k, None)
+
+
+_reported = {"hit": 0, "miss": 0}
+
+
+def _publish_cache_metrics() -> None:
+    for result, total in (("hit", enricher.ua.hits), ("miss", enricher.ua.misses)):
+        PROCESSOR_CACHE.labels("user_agent", result).inc(total - _reported[result])
+        _reported[result] = total
+
+
+@app.on_partitions_revoked.connect
+async def _on_revoked(sender: Any, revoked: set[Any], **_: Any) -> None:
+    live.drop_partitions(tp.partition for tp in revoked if tp.topic == raw_topic.get_topic_name())
+
+
+def startup_report() -> None:
+    if not geo_lookup.enabled:
+        log.warning("no GeoIP database configured (PROCESSOR_GEOIP_DB): country comes from time zones only")
+    log.info("visitor salts on topic %s", settings.salt_topic_name)
