@@ -77,7 +77,7 @@ class Pipeline:
         self.root.mkdir(parents=True, exist_ok=True)
         self.broker = None if cfg.bootstrap else LocalKafka(self.root / "kafka", free_port(), free_port())
         self.bootstrap = cfg.bootstrap or self.broker.bootstrap  # type: ignore[union-attr]
-        self.ingest_port, self.ch_port = free_port(), free_port()
+        self.ingest_port, self.ch_port, self.sink_health_port = free_port(), free_port(), free_port()
         self.env = {
             "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap, "CLICKHOUSE_URL": f"chdb://{self.root / 'clickhouse'}",
             "HITSTREAM_CLICKHOUSE_DATABASE": "load", "HITSTREAM_TOPIC_RAW": f"{run}.raw",
@@ -87,6 +87,7 @@ class Pipeline:
             "PROCESSOR_APP_ID": f"{run}-processors", "SINK_GROUP_ID": f"{run}-sink",
             "INGEST_PORT": str(self.ingest_port), "INGEST_SITES_FILE": str(self.root / "sites.json"),
             "SINK_HTTP_PORT": str(self.ch_port), "SINK_HTTP_READONLY": "false",
+            "SINK_METRICS_PORT": str(self.sink_health_port), "SINK_BATCH_MAX_SECONDS": "0.5",
         }  # fmt: skip
         self.web_ports = [free_port() for _ in range(cfg.processors)]
         self.env["INGEST_PROCESSOR_URLS"] = ",".join(f"http://127.0.0.1:{p}" for p in self.web_ports)

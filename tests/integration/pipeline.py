@@ -66,6 +66,7 @@ def running_pipeline(env: PipelineEnv, sites: dict[str, Any] | None = None) -> I
         "INGEST_SITES_FILE": str(sites_file),
         "SINK_HTTP_PORT": str(ch_port),
         "SINK_BATCH_MAX_SECONDS": "0.3",
+        "SINK_METRICS_PORT": "0",
         "PROCESSOR_WEB_PORT": str(web_port),
         "INGEST_PROCESSOR_URLS": f"http://127.0.0.1:{web_port}",
     }
