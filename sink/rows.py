@@ -50,10 +50,17 @@ def _uint(column: str, v: int | None, limit: int) -> int:
     return v
 
 
+def _uuid(v: str) -> UUID:
+    try:
+        return UUID(v)
+    except ValueError:
+        raise RowError(f"event_id={v[:64]!r} is not a UUID") from None
+
+
 def to_row(e: EnrichedEvent, partition: int, offset: int) -> list[Any]:
     perf = e.perf
     return [
-        UUID(e.event_id), e.site_id, e.vendor.value, e.event_type.value, _s(e.event_name),
+        _uuid(e.event_id), e.site_id, e.vendor.value, e.event_type.value, _s(e.event_name),
         e.event_time, e.received_at,
         _s(e.hostname), _s(e.page_path), _s(e.page_url), _s(e.prev_path), _s(e.referrer),
         _s(e.referrer_host), e.channel, _s(e.ref),
@@ -73,4 +80,4 @@ def to_row(e: EnrichedEvent, partition: int, offset: int) -> list[Any]:
 
 
 def to_filtered_row(e: EnrichedEvent) -> list[Any]:
-    return [UUID(e.event_id), e.site_id, e.vendor.value, e.event_time, e.filtered_reason or "unknown"]
+    return [_uuid(e.event_id), e.site_id, e.vendor.value, e.event_time, e.filtered_reason or "unknown"]

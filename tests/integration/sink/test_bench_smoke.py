@@ -1,0 +1,24 @@
+"""bench/sink.py still runs (tiny sizes; the figures are meaningless here)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from hitstream.settings import REPO_ROOT
+
+pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
+
+
+def test_sink_benchmark_runs(kafka_bootstrap: str) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.sink", "--rows", "2000", "--batch-rows", "500",
+         "--rate", "200", "--seconds", "2"],
+        cwd=REPO_ROOT, env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap},
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "direct clickhouse-connect insert" in out.stdout and "p99" in out.stdout
