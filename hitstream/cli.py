@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from hitstream import logs
+
+if TYPE_CHECKING:
+    from hitstream.local_kafka import LocalKafka
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -105,7 +109,7 @@ def kafka() -> None:
     """The local single-node Kafka broker (KRaft) on 127.0.0.1:9092."""
 
 
-def _local() -> object:
+def _local() -> LocalKafka:
     from hitstream.local_kafka import LocalKafka
     from hitstream.settings import SharedSettings
 
@@ -115,12 +119,10 @@ def _local() -> object:
 @kafka.command("fetch")
 def kafka_fetch() -> None:
     """Resolve the broker's jars from Maven Central (once)."""
-    from hitstream.local_kafka import LocalKafka, LocalKafkaError, fetch
+    from hitstream.local_kafka import LocalKafkaError, fetch
 
-    broker = _local()
-    assert isinstance(broker, LocalKafka)
     try:
-        click.echo(f"Kafka jars in {fetch(broker.lib_dir)}")
+        click.echo(f"Kafka jars in {fetch(_local().lib_dir)}")
     except LocalKafkaError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -128,10 +130,9 @@ def kafka_fetch() -> None:
 @kafka.command("start")
 def kafka_start() -> None:
     """Start the broker in the background, or find it running."""
-    from hitstream.local_kafka import LocalKafka, LocalKafkaError
+    from hitstream.local_kafka import LocalKafkaError
 
     broker = _local()
-    assert isinstance(broker, LocalKafka)
     try:
         click.echo(f"Kafka running on {broker.start()} (logs: {broker.log_file})")
     except LocalKafkaError as exc:
@@ -141,20 +142,13 @@ def kafka_start() -> None:
 @kafka.command("stop")
 def kafka_stop() -> None:
     """Stop the broker if it is running."""
-    from hitstream.local_kafka import LocalKafka
-
-    broker = _local()
-    assert isinstance(broker, LocalKafka)
-    click.echo("Kafka stopped" if broker.stop() else "Kafka was not running")
+    click.echo("Kafka stopped" if _local().stop() else "Kafka was not running")
 
 
 @kafka.command("status")
 def kafka_status() -> None:
-    """Say whether the broker is running."""
-    from hitstream.local_kafka import LocalKafka
-
+    """Say whether the broker is running (exit status 1 when it is not)."""
     broker = _local()
-    assert isinstance(broker, LocalKafka)
     pid = broker.pid()
     click.echo(f"Kafka running on {broker.bootstrap} (pid {pid})" if pid else "Kafka is not running")
     sys.exit(0 if pid else 1)
