@@ -98,7 +98,7 @@ class TrafficModel:
     """Deterministic for a seed: the same run replays the same requests."""
 
     def __init__(self, sites: list[SiteSpec], run: str, *, seed: int = 7, bot_share: float = 0.05,
-                 invalid_share: float = 0.03, concurrent_visitors: int = 200) -> None:
+                 invalid_share: float = 0.03, concurrent_visitors: int = 200, hot_share: float = 0.0) -> None:
         self._rng = random.Random(seed)
         self._sites = sites
         self._run = run
@@ -108,11 +108,19 @@ class TrafficModel:
         self._target = concurrent_visitors
         self._seq = 0
         self._visitors = 0
+        self._hot_share = hot_share
+        self._hot = Visitor(site=sites[0], vendor="simple_analytics", ident="hot", ip="198.19.255.254",
+                            ua="Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0 hot",
+                            is_bot=True, pages_left=1 << 62)  # fmt: skip
 
     def next_hit(self) -> Hit:
         self._seq += 1
         if self._rng.random() < self._invalid_share:
             return self._invalid(self._seq)
+        if self._hot_share and self._rng.random() < self._hot_share:
+            # One visitor (one Kafka key) sending far more than anyone else: flagged as a bot by
+            # behaviour, and measured apart so its effect on everyone else's latency shows.
+            return self._simple_analytics(self._hot, self._seq, hot=True)
         while len(self._active) < self._target:
             self._active.append(self._new_visitor())
         i = self._rng.randrange(len(self._active))
@@ -141,8 +149,8 @@ class TrafficModel:
         v.pages_left -= 1
         return hit
 
-    def _marker(self, seq: int) -> str:
-        return f"/lg/{self._run}/{seq}"
+    def _marker(self, seq: int, hot: bool = False) -> str:
+        return f"/lg/{self._run}/{'h' if hot else ''}{seq}"
 
     def _fate(self, v: Visitor, drops_bots: bool) -> Fate:
         return Fate.FILTERED if (v.is_bot and drops_bots) else Fate.STORED
@@ -150,8 +158,8 @@ class TrafficModel:
     def _json(self, payload: dict[str, Any]) -> bytes:
         return orjson.dumps(payload)
 
-    def _simple_analytics(self, v: Visitor, seq: int) -> Hit:
-        m = self._marker(seq)
+    def _simple_analytics(self, v: Visitor, seq: int, hot: bool = False) -> Hit:
+        m = self._marker(seq, hot)
         body = {"url": f"https://{v.site.host}{m}?utm_source=lg&secret=1#frag", "ua": v.ua, "width": 1440,
                 "timezone": "Europe/Amsterdam", "referrer": self._rng.choice(REFERRERS) or None}
         return Hit(seq, v.vendor, "/post", {"user-agent": v.ua}, self._json(body), self._fate(v, False),

@@ -32,6 +32,7 @@ class Reconciliation:
     heartbeats_stored: int = 0
     visitor_mismatches: dict[str, tuple[int, int]] = field(default_factory=dict)
     session_mismatches: dict[str, tuple[int, int]] = field(default_factory=dict)
+    lost_by_path: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -78,6 +79,8 @@ def reconcile(answers: list[Answer], client: Any, run: str) -> Reconciliation:
     counts = {m: n for m, n in rows}
     r.stored = sum(1 for m in must if counts.get(m, 0) >= 1)
     r.lost = len(must) - r.stored
+    paths = {a.hit.marker: a.hit.path for a in answers if a.hit.marker}
+    r.lost_by_path = dict(Counter(paths[m] for m in must if counts.get(m, 0) == 0))
     r.duplicates = sum(n - 1 for m, n in counts.items() if n > 1)
     r.unexpected = sum(1 for m in counts if m in must_not or m not in must)
     # Each run has a database of its own, so every heartbeat in it is this run's.

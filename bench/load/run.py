@@ -37,6 +37,7 @@ class LoadConfig:
     seed: int = 7
     bot_share: float = 0.05
     invalid_share: float = 0.03
+    hot_share: float = 0.0
     processors: int = 1
     partitions: int = 6
     fault: str | None = None
@@ -61,6 +62,7 @@ class LoadReport:
     rss_growth_mb: dict[str, float] = field(default_factory=dict)
     recovery_s: float | None = None
     statuses: dict[str, int] = field(default_factory=dict)
+    hot_queryable_ms: tuple[float, float] | None = None
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -127,7 +129,8 @@ def run_load(cfg: LoadConfig) -> LoadReport:
     pipe = Pipeline(cfg, run)
     write_sites(Path(pipe.env["INGEST_SITES_FILE"]), specs)
     pipe.start()
-    model = TrafficModel(specs, run, seed=cfg.seed, bot_share=cfg.bot_share, invalid_share=cfg.invalid_share)
+    model = TrafficModel(specs, run, seed=cfg.seed, bot_share=cfg.bot_share, invalid_share=cfg.invalid_share,
+                         hot_share=cfg.hot_share)
     sampler = Sampler(pipe.bootstrap, {"processors": (f"{run}-processors", f"{run}.raw"),
                                        "sink": (f"{run}-sink", f"{run}.enriched")},
                       {n: s.proc.pid for n, s in pipe.services.items() if s.proc})  # fmt: skip
@@ -148,8 +151,11 @@ def run_load(cfg: LoadConfig) -> LoadReport:
         caught_up = _drain(pipe, sampler)
         client = pipe.clickhouse()
         rec = reconcile(answers, client, run)
-        q50, q99 = _queryable(client)
-        return _report(cfg, run, rec, answers, elapsed, q50, q99, sampler, fault_times, caught_up)
+        q50, q99 = _queryable(client, "NOT startsWith(page_path, %(h)s)", run)
+        hot = _queryable(client, "startsWith(page_path, %(h)s)", run) if cfg.hot_share else None
+        report = _report(cfg, run, rec, answers, elapsed, q50, q99, sampler, fault_times, caught_up)
+        report.hot_queryable_ms = hot
+        return report
     finally:
         sampler.stop()
         pipe.stop()
@@ -172,10 +178,12 @@ def _drain(pipe: Pipeline, sampler: Sampler, timeout_s: float = 180.0) -> float:
     return time.monotonic()
 
 
-def _queryable(client: Any) -> tuple[float, float]:
+def _queryable(client: Any, where: str, run: str) -> tuple[float, float]:
+    """Ingest-to-queryable: from ingest's receive time to the sink's insert (p50, p99 in ms)."""
     rows = client.query(
         "SELECT quantileExact(0.5)(d), quantileExact(0.99)(d) FROM "
-        "(SELECT dateDiff('millisecond', received_at, inserted_at) AS d FROM events)"
+        f"(SELECT dateDiff('millisecond', received_at, inserted_at) AS d FROM events WHERE {where})",
+        parameters={"h": f"/lg/{run}/h"},
     ).result_rows
     return float(rows[0][0]), float(rows[0][1])
 
