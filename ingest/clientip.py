@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from functools import lru_cache
 
 from ingest.http import Request
 
@@ -15,8 +16,10 @@ def parse_networks(specs: Iterable[str]) -> tuple[IPNetwork, ...]:
     return tuple(ipaddress.ip_network(s, strict=False) for s in specs)
 
 
+@lru_cache(maxsize=65_536)
 def valid_ip(value: str | None) -> str | None:
-    """The address in canonical form, or None when it is not an IP address."""
+    """The address in canonical form, or None when it is not an IP address (cached: the peers
+    and forwarded addresses of real traffic repeat)."""
     if not value:
         return None
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -127,5 +128,12 @@ class Router:
     @staticmethod
     def _count(route: Route | None, resp: Response) -> Response:
         if route is not None:
-            INGEST_REQUESTS.labels(route.vendor, route.path, str(resp.status)).inc()
+            key = (route.vendor, route.path, resp.status)
+            child = _COUNTERS.get(key)
+            if child is None:  # bounded: routes × statuses
+                child = _COUNTERS[key] = INGEST_REQUESTS.labels(route.vendor, route.path, str(resp.status))
+            child.inc()
         return resp
+
+
+_COUNTERS: dict[tuple[str, str, int], Any] = {}
