@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, timedelta
 from typing import Any
 
@@ -78,20 +78,35 @@ async def _salt(day: date) -> bytes | None:
     return salt
 
 
-def _with_state(event: EnrichedEvent, key: bytes) -> EnrichedEvent:
+def _with_state(
+    event: EnrichedEvent, key: bytes, offset: int
+) -> tuple[EnrichedEvent | None, Callable[[], None]]:
+    """The event with its session fields, and the state writes to make once it has been sent
+    (output first, then state: a crash in between redelivers the event and recomputes it)."""
     EVENT_TIME.set(event.event_time.timestamp())
     raw = sessions_table.get(key)
     before = sessions.SessionState.from_json(raw) if raw is not None else None
-    seen = bool(visitor_days[key.decode(errors="replace")].value()) if event.filtered_reason is None else True
-    outcome = state.apply(event, key, before, seen, limits)
-    if outcome.session is not None and outcome.session != before:
-        sessions_table[key] = outcome.session.to_json()
-    if outcome.mark_seen_today:
-        visitor_days[key.decode(errors="replace")] = True
-    return outcome.event
+    day_key = key.decode(errors="replace")
+    seen = bool(visitor_days[day_key].value()) if event.filtered_reason is None else True
+    outcome = state.apply(event, key, before, seen, limits, offset)
+    if outcome.redelivered:
+        return None, _nothing
+
+    def write() -> None:
+        EVENT_TIME.set(event.event_time.timestamp())
+        if outcome.session is not None and outcome.session != before:
+            sessions_table[key] = outcome.session.to_json()
+        if outcome.mark_seen_today:
+            visitor_days[day_key] = True
+
+    return outcome.event, write
 
 
-async def handle(key: bytes | None, value: bytes, partition: int) -> None:
+def _nothing() -> None:
+    return None
+
+
+async def handle(key: bytes | None, value: bytes, partition: int, offset: int) -> None:
     global _watermark
     try:
         canonical = CanonicalEvent.model_validate_json(value)
@@ -103,7 +118,10 @@ async def handle(key: bytes | None, value: bytes, partition: int) -> None:
         await _dead_letter(key, value, f"undecryptable: {result.reason}")
         return
     state_key = key or f"{result.site_id}|{result.visitor_key}".encode()
-    event = _with_state(result, state_key)
+    event, write_state = _with_state(result, state_key, offset)
+    if event is None:
+        PROCESSOR_EVENTS.labels("redelivered").inc()
+        return
     _watermark = max(_watermark, event.event_time.timestamp())
     if event.session_id is not None:
         live.touch(event.site_id, state_key, partition, event.event_time.timestamp())
@@ -111,6 +129,7 @@ async def handle(key: bytes | None, value: bytes, partition: int) -> None:
         PROCESSOR_BOTS.labels(bots.family(event.bot_reason)).inc()
     PROCESSOR_EVENTS.labels("enriched").inc()
     await enriched_topic.send(key=key, value=event.model_dump_json().encode())
+    write_state()
 
 
 @app.agent(raw_topic)
@@ -118,7 +137,7 @@ async def enrich(stream: faust.StreamT[bytes]) -> None:
     """Every raw event becomes one enriched event, or one dead letter; faust acks either way."""
     async for event in stream.events():
         try:
-            await handle(event.key, event.value, event.message.partition)
+            await handle(event.key, event.value, event.message.partition, event.message.offset)
         except Exception as exc:  # a rule bug must not silently lose the event: DLQ it
             log.exception("enrichment failed")
             await _dead_letter(event.key, event.value, f"internal error: {type(exc).__name__}")

@@ -43,13 +43,16 @@ class SessionState:
     seq: int
     window_start: float
     window_count: int
+    offset: int = -1  # raw-topic offset of the last event applied: redeliveries are recognised
 
     def to_json(self) -> list[Any]:
-        return [self.session_id, self.started, self.last_seen, self.seq, self.window_start, self.window_count]
+        return [self.session_id, self.started, self.last_seen, self.seq, self.window_start, self.window_count,
+                self.offset]
 
     @classmethod
     def from_json(cls, raw: list[Any]) -> SessionState:
-        return cls(str(raw[0]), float(raw[1]), float(raw[2]), int(raw[3]), float(raw[4]), int(raw[5]))
+        offset = int(raw[6]) if len(raw) > 6 else -1
+        return cls(str(raw[0]), float(raw[1]), float(raw[2]), int(raw[3]), float(raw[4]), int(raw[5]), offset)
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,3 +115,25 @@ def test_uniques_by_utc_day() -> None:
     assert not uniques.is_unique("pageview", late=False, seen_today=True)
     assert not uniques.is_unique("heartbeat", late=False, seen_today=False)
     assert not uniques.is_unique("custom", late=True, seen_today=False)
+
+
+def test_redelivered_event_is_recognised_by_offset() -> None:
+    from processors import state as st
+    from schemas.events import EnrichedEvent, EventType, Vendor
+
+    t = datetime.fromtimestamp(T0, UTC)
+    ev = EnrichedEvent(
+        event_id="e",
+        vendor=Vendor.SWETRIX,
+        site_id="a",
+        event_type=EventType.PAGEVIEW,
+        event_time=t,
+        received_at=t,
+        visitor_key="k",
+    )
+    first = st.apply(ev, KEY, None, False, LIMITS, offset=10)
+    assert first.session is not None and first.session.offset == 10 and not first.redelivered
+    again = st.apply(ev, KEY, first.session, True, LIMITS, offset=10)
+    assert again.redelivered
+    later = st.apply(ev.model_copy(update={"event_id": "f"}), KEY, first.session, True, LIMITS, offset=11)
+    assert not later.redelivered and later.event.session_seq == 2
