@@ -23,9 +23,10 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from hitstream.settings import SharedSettings
 from ingest.sites import hash_token
@@ -33,24 +34,63 @@ from ingest.sites import hash_token
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; rv:109.0) Gecko/20100101 Firefox/116.0"
 KEY, TOKEN = "sly_bench_" + secrets.token_hex(8), "hk_bench_" + secrets.token_hex(8)
 ENDPOINTS: dict[str, tuple[str, dict[str, str], dict[str, Any]]] = {
-    "simple_analytics": ("/post", {"User-Agent": FIREFOX},
-                         {"url": "https://example.com/", "width": 1440, "unique": True, "timezone": "Europe/Amsterdam"}),
-    "zero_trust": ("/api/track", {"User-Agent": FIREFOX},
-                   {"type": "pageview", "siteId": "site_abc123", "path": "/blog/my-article",
-                    "referrer": "https://google.com", "utm": {"source": "google", "medium": "cpc"}}),
-    "swetrix": ("/log", {"User-Agent": FIREFOX, "X-Client-IP-Address": "192.0.2.1"},
-                {"pid": "YOUR_PROJECT_ID", "lc": "en-US", "pg": "/"}),
-    "supalytics": ("/v1/events", {"Authorization": f"Bearer {KEY}"},
-                   {"name": "subscription_created", "visitor_id": "abc123", "metadata": {"plan": "pro", "amount": 29}}),
-    "hitkeep": ("/api/ingest/server/pageview", {"Authorization": f"Bearer {TOKEN}"},
-                {"url": "https://example.com/p", "timestamp": "2026-04-15T12:00:00Z", "visitor_ip": "192.0.2.1",
-                 "user_agent": FIREFOX, "session_id": "2489e9ad-2ee2-8e00-8ec9-32d5f69181c0"}),
+    "simple_analytics": (
+        "/post",
+        {"User-Agent": FIREFOX},
+        {"url": "https://example.com/", "width": 1440, "unique": True, "timezone": "Europe/Amsterdam"},
+    ),
+    "zero_trust": (
+        "/api/track",
+        {"User-Agent": FIREFOX},
+        {
+            "type": "pageview",
+            "siteId": "site_abc123",
+            "path": "/blog/my-article",
+            "referrer": "https://google.com",
+            "utm": {"source": "google", "medium": "cpc"},
+        },
+    ),
+    "swetrix": (
+        "/log",
+        {"User-Agent": FIREFOX, "X-Client-IP-Address": "192.0.2.1"},
+        {"pid": "YOUR_PROJECT_ID", "lc": "en-US", "pg": "/"},
+    ),
+    "supalytics": (
+        "/v1/events",
+        {"Authorization": f"Bearer {KEY}"},
+        {"name": "subscription_created", "visitor_id": "abc123", "metadata": {"plan": "pro", "amount": 29}},
+    ),
+    "hitkeep": (
+        "/api/ingest/server/pageview",
+        {"Authorization": f"Bearer {TOKEN}"},
+        {
+            "url": "https://example.com/p",
+            "timestamp": "2026-04-15T12:00:00Z",
+            "visitor_ip": "192.0.2.1",
+            "user_agent": FIREFOX,
+            "session_id": "2489e9ad-2ee2-8e00-8ec9-32d5f69181c0",
+        },
+    ),
 }
-SITES = {"sites": [{"id": "example", "domains": ["example.com"], "swetrix_pid": "YOUR_PROJECT_ID",
-                    "zta_site_id": "site_abc123",
-                    "tokens": [{"id": "s", "kind": "supalytics", "sha256": hash_token(KEY)},
-                               {"id": "h", "kind": "hitkeep", "sha256": hash_token(TOKEN),
-                                "permissions": ["site.manage_data"]}]}]}
+SITES = {
+    "sites": [
+        {
+            "id": "example",
+            "domains": ["example.com"],
+            "swetrix_pid": "YOUR_PROJECT_ID",
+            "zta_site_id": "site_abc123",
+            "tokens": [
+                {"id": "s", "kind": "supalytics", "sha256": hash_token(KEY)},
+                {
+                    "id": "h",
+                    "kind": "hitkeep",
+                    "sha256": hash_token(TOKEN),
+                    "permissions": ["site.manage_data"],
+                },
+            ],
+        }
+    ]
+}
 WRK_DONE = """
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -105,11 +145,41 @@ def _process(cmd: list[str], env: dict[str, str], ready_url: str, log: Path) -> 
 
 def _trivial_cmd(server: str, port: int) -> list[str]:
     if server == "granian":
-        return [*_pin(0), sys.executable, "-m", "granian", "--interface", "rsgi", "--factory", "--loop", "uvloop",
-                "--no-ws", "--workers", "1", "--port", str(port), "--log-level", "warning",
-                "bench.ingest_apps:trivial_rsgi"]
-    return [*_pin(0), sys.executable, "-m", "uvicorn", "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-            "--log-level", "warning", "--port", str(port), "bench.ingest_apps:trivial_asgi"]
+        return [
+            *_pin(0),
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "rsgi",
+            "--factory",
+            "--loop",
+            "uvloop",
+            "--no-ws",
+            "--workers",
+            "1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "bench.ingest_apps:trivial_rsgi",
+        ]
+    return [
+        *_pin(0),
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--port",
+        str(port),
+        "bench.ingest_apps:trivial_asgi",
+    ]
 
 
 def _load(port: int, name: str, args: argparse.Namespace, work: Path, duration: float) -> dict[str, float]:
@@ -121,12 +191,32 @@ def _load(port: int, name: str, args: argparse.Namespace, work: Path, duration: 
         lines = ['wrk.method = "POST"', f"wrk.body = [==[{payload}]==]"]
         lines += [f'wrk.headers["{k}"] = [==[{v}]==]' for k, v in headers.items()]
         script.write_text("\n".join(lines) + WRK_DONE)
-        cmd = [*_pin(1), "wrk", "-t1", f"-c{args.connections}", f"-d{max(1, round(duration))}s", "--latency",
-               "-s", str(script), f"http://127.0.0.1:{port}{path}"]
+        cmd = [
+            *_pin(1),
+            "wrk",
+            "-t1",
+            f"-c{args.connections}",
+            f"-d{max(1, round(duration))}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}{path}",
+        ]
     else:
         spec = work / f"{name}.json"
-        spec.write_text(json.dumps({"method": "POST", "path": path, "headers": headers, "body": payload,
-                                    "port": port, "connections": args.connections, "duration_s": duration}))
+        spec.write_text(
+            json.dumps(
+                {
+                    "method": "POST",
+                    "path": path,
+                    "headers": headers,
+                    "body": payload,
+                    "port": port,
+                    "connections": args.connections,
+                    "duration_s": duration,
+                }
+            )
+        )
         cmd = [*_pin(1), sys.executable, "-m", "bench.ingest_load", str(spec)]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=duration + 60).stdout
     return json.loads(out.strip().splitlines()[-1])
@@ -135,8 +225,14 @@ def _load(port: int, name: str, args: argparse.Namespace, work: Path, duration: 
 def _summary(raw: dict[str, float]) -> dict[str, float]:
     seconds = raw["duration_us"] / 1e6
     ok = raw["requests"] - raw["non2xx"]
-    return {"accepted_per_s": ok / seconds, "requests": raw["requests"], "non2xx": raw["non2xx"],
-            "socket_errors": raw["socket_errors"], "p50_ms": raw["p50_us"] / 1000, "p99_ms": raw["p99_us"] / 1000}
+    return {
+        "accepted_per_s": ok / seconds,
+        "requests": raw["requests"],
+        "non2xx": raw["non2xx"],
+        "socket_errors": raw["socket_errors"],
+        "p50_ms": raw["p50_us"] / 1000,
+        "p99_ms": raw["p99_us"] / 1000,
+    }
 
 
 def _measure(port: int, args: argparse.Namespace, work: Path) -> dict[str, dict[str, float]]:
@@ -147,12 +243,22 @@ def _measure(port: int, args: argparse.Namespace, work: Path) -> dict[str, dict[
     return results
 
 
-def _ingest_env(args: argparse.Namespace, server: str, port: int, work: Path, session_port: int) -> dict[str, str]:
-    return {"INGEST_SERVER": server, "INGEST_PORT": str(port), "INGEST_SITES_FILE": str(work / "sites.json"),
-            "INGEST_PROCESSOR_URLS": f"http://127.0.0.1:{session_port}", "INGEST_LOG_LEVEL": "warning",
-            "INGEST_SUPALYTICS_RATE_PER_S": "100000000", "INGEST_HITKEEP_RATE_PER_S": "100000000",
-            "KAFKA_BOOTSTRAP_SERVERS": args.bootstrap, "HITSTREAM_TOPIC_RAW": args.topic,
-            "HITSTREAM_STATE_DIR": str(work), "HITSTREAM_SECRET_KEY": args.secret}
+def _ingest_env(
+    args: argparse.Namespace, server: str, port: int, work: Path, session_port: int
+) -> dict[str, str]:
+    return {
+        "INGEST_SERVER": server,
+        "INGEST_PORT": str(port),
+        "INGEST_SITES_FILE": str(work / "sites.json"),
+        "INGEST_PROCESSOR_URLS": f"http://127.0.0.1:{session_port}",
+        "INGEST_LOG_LEVEL": "warning",
+        "INGEST_SUPALYTICS_RATE_PER_S": "100000000",
+        "INGEST_HITKEEP_RATE_PER_S": "100000000",
+        "KAFKA_BOOTSTRAP_SERVERS": args.bootstrap,
+        "HITSTREAM_TOPIC_RAW": args.topic,
+        "HITSTREAM_STATE_DIR": str(work),
+        "HITSTREAM_SECRET_KEY": args.secret,
+    }
 
 
 def run_servers(args: argparse.Namespace, work: Path) -> dict[str, Any]:
@@ -163,13 +269,18 @@ def run_servers(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     try:
         for server in args.servers:
             port = _free_port()
-            with _process(_trivial_cmd(server, port), {}, f"http://127.0.0.1:{port}/",
-                          work / f"trivial-{server}.log"):
+            with _process(
+                _trivial_cmd(server, port), {}, f"http://127.0.0.1:{port}/", work / f"trivial-{server}.log"
+            ):
                 out[f"trivial/{server}"] = _measure(port, args, work)
             port = _free_port()
             env = _ingest_env(args, server, port, work, session_port)
-            with _process([*_pin(0), str(Path(sys.executable).with_name("hitstream")), "ingest"], env,
-                          f"http://127.0.0.1:{port}/readyz", work / f"ingest-{server}.log"):
+            with _process(
+                [*_pin(0), str(Path(sys.executable).with_name("hitstream")), "ingest"],
+                env,
+                f"http://127.0.0.1:{port}/readyz",
+                work / f"ingest-{server}.log",
+            ):
                 out[f"ingest/{server}"] = _measure(port, args, work)
     finally:
         stub.terminate()
@@ -178,10 +289,21 @@ def run_servers(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 
 
 def run_raw_kafka(args: argparse.Namespace) -> dict[str, float]:
-    cmd = [*_pin(0), sys.executable, "-m", "bench.ingest_kafka", args.bootstrap, args.topic,
-           str(args.connections), str(args.duration)]
-    return json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True,
-                                     timeout=args.duration + 120).stdout.strip().splitlines()[-1])
+    cmd = [
+        *_pin(0),
+        sys.executable,
+        "-m",
+        "bench.ingest_kafka",
+        args.bootstrap,
+        args.topic,
+        str(args.connections),
+        str(args.duration),
+    ]
+    return json.loads(
+        subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=args.duration + 120)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
 
 
 @contextmanager
@@ -203,8 +325,10 @@ def _print(results: dict[str, Any]) -> None:
     for stack, per in results.items():
         rows = per.items() if stack != "raw-kafka" else [("(same bytes)", per)]
         for name, r in rows:
-            print(f"{stack:22} {name:18} {r['accepted_per_s']:11.0f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} "
-                  f"{r.get('non2xx', 0):8.0f}")
+            print(
+                f"{stack:22} {name:18} {r['accepted_per_s']:11.0f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} "
+                f"{r.get('non2xx', 0):8.0f}"
+            )
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -232,7 +356,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             results: dict[str, Any] = {"raw-kafka": run_raw_kafka(args), **run_servers(args, work)}
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"loadgen={args.loadgen} connections={args.connections} duration={args.duration}s cpus={os.cpu_count()}")
+    print(
+        f"loadgen={args.loadgen} connections={args.connections} "
+        f"duration={args.duration}s cpus={os.cpu_count()}"
+    )
     _print(results)
     if args.json_out:
         args.json_out.write_text(json.dumps(results, indent=2))

@@ -20,16 +20,37 @@ from schemas.events import CanonicalEvent, EventType, Vendor
 
 def _value() -> bytes:
     now = datetime.now(UTC)
-    return CanonicalEvent(event_id=str(uuid.uuid4()), vendor=Vendor.ZERO_TRUST, site_id="example",
-                          event_type=EventType.PAGEVIEW, event_time=now, received_at=now, page_path="/blog/my-article",
-                          referrer="https://google.com", utm_source="google", utm_medium="cpc",
-                          user_agent="Mozilla/5.0 (Windows NT 10.0; rv:109.0) Gecko/20100101 Firefox/116.0",
-                          ip_encrypted="x" * 56).model_dump_json().encode()
+    return (
+        CanonicalEvent(
+            event_id=str(uuid.uuid4()),
+            vendor=Vendor.ZERO_TRUST,
+            site_id="example",
+            event_type=EventType.PAGEVIEW,
+            event_time=now,
+            received_at=now,
+            page_path="/blog/my-article",
+            referrer="https://google.com",
+            utm_source="google",
+            utm_medium="cpc",
+            user_agent="Mozilla/5.0 (Windows NT 10.0; rv:109.0) Gecko/20100101 Firefox/116.0",
+            ip_encrypted="x" * 56,
+        )
+        .model_dump_json()
+        .encode()
+    )
 
 
 def run(bootstrap: str, topic: str, in_flight: int, duration_s: float) -> dict[str, float]:
-    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all",
-                         "linger.ms": 5, "compression.type": "lz4", "partitioner": "murmur2_random"})
+    producer = Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "enable.idempotence": True,
+            "acks": "all",
+            "linger.ms": 5,
+            "compression.type": "lz4",
+            "partitioner": "murmur2_random",
+        }
+    )
     value, lat, pending = _value(), [], [0]
 
     def done(err: object, _msg: object, started: float) -> None:
@@ -45,8 +66,12 @@ def run(bootstrap: str, topic: str, in_flight: int, duration_s: float) -> dict[s
     while time.perf_counter() < stop_at:
         while pending[0] < in_flight:
             t = time.perf_counter()
-            producer.produce(topic, value=value, key=f"example|{n % 1000}".encode(),
-                             on_delivery=lambda e, m, t=t: done(e, m, t))
+            producer.produce(
+                topic,
+                value=value,
+                key=f"example|{n % 1000}".encode(),
+                on_delivery=lambda e, m, t=t: done(e, m, t),
+            )
             pending[0] += 1
             n += 1
         producer.poll(0.001)
@@ -54,8 +79,13 @@ def run(bootstrap: str, topic: str, in_flight: int, duration_s: float) -> dict[s
     elapsed = time.perf_counter() - started_all
     lat.sort()
     pct = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))] * 1000 if lat else 0.0  # noqa: E731
-    return {"accepted_per_s": len(lat) / elapsed, "requests": n, "non2xx": n - len(lat),
-            "p50_ms": pct(0.5), "p99_ms": pct(0.99)}
+    return {
+        "accepted_per_s": len(lat) / elapsed,
+        "requests": n,
+        "non2xx": n - len(lat),
+        "p50_ms": pct(0.5),
+        "p99_ms": pct(0.99),
+    }
 
 
 if __name__ == "__main__":

@@ -63,7 +63,8 @@ def request_bytes(method: str, path: str, headers: dict[str, str], body: bytes) 
 
 
 if __name__ == "__main__":  # python -m bench.ingest_load <spec.json>
-    spec = json.loads(open(sys.argv[1]).read())
+    with open(sys.argv[1]) as f:
+        spec = json.load(f)
     try:
         import uvloop
 

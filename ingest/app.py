@@ -38,8 +38,14 @@ class IngestApp:
             val = v.decode("latin-1")
             headers[name] = f"{headers[name]}, {val}" if name in headers else val
         client = scope.get("client")
-        req = Request(method, path, headers, b"", client[0] if client else None,
-                      scope.get("query_string", b"").decode("latin-1"))
+        req = Request(
+            method,
+            path,
+            headers,
+            b"",
+            client[0] if client else None,
+            scope.get("query_string", b"").decode("latin-1"),
+        )
         early = self.core.precheck(req)
         if early is not None:
             await _send(send, early)
@@ -49,8 +55,9 @@ class IngestApp:
         if size > limit:
             await _send(send, self.core.too_large(method, path, size))
             return
-        await _send(send, await self.core.handle(
-            Request(method, path, headers, body, req.peer_ip, req.query)))
+        await _send(
+            send, await self.core.handle(Request(method, path, headers, body, req.peer_ip, req.query))
+        )
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

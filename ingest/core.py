@@ -31,8 +31,9 @@ _OWN = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json"})
 
 
 def build_router() -> Router:
-    return Router([*simple_analytics.ROUTES, *zero_trust.ROUTES, *swetrix.ROUTES, *supalytics.ROUTES,
-                   *hitkeep.ROUTES])
+    return Router(
+        [*simple_analytics.ROUTES, *zero_trust.ROUTES, *swetrix.ROUTES, *supalytics.ROUTES, *hitkeep.ROUTES]
+    )
 
 
 def build_services(settings: IngestSettings, publisher: Publisher) -> Services:

@@ -22,8 +22,12 @@ def _schemas(routes: list[Route]) -> tuple[dict[type[BaseModel], str], dict[str,
     if not models:
         return {}, {}
     refs, top = models_json_schema([(m, "validation") for m in models], ref_template=_REF)
-    names = {m: ref["$ref"].rsplit("/", 1)[-1] for (m, _mode), ref in refs.items()}
-    return names, top.get("$defs", {})
+    names: dict[type[BaseModel], str] = {}
+    for (model, _mode), ref in refs.items():
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            names[model] = ref["$ref"].rsplit("/", 1)[-1]
+    defs: dict[str, Any] = top.get("$defs", {})
+    return names, defs
 
 
 def _operation(route: Route, names: dict[type[BaseModel], str]) -> dict[str, Any]:
@@ -48,9 +52,15 @@ def document(router: Router) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for r in routes:
         paths.setdefault(r.path, {})[r.method.lower()] = _operation(r, names)
-    for own, text in (("/healthz", "Liveness"), ("/readyz", "Readiness: Kafka reachable"),
-                      ("/metrics", "Prometheus metrics"), ("/openapi.json", "This document")):
-        paths[own] = {"get": {"summary": text, "tags": ["service"], "responses": {"200": {"description": "OK"}}}}
+    for own, text in (
+        ("/healthz", "Liveness"),
+        ("/readyz", "Readiness: Kafka reachable"),
+        ("/metrics", "Prometheus metrics"),
+        ("/openapi.json", "This document"),
+    ):
+        paths[own] = {
+            "get": {"summary": text, "tags": ["service"], "responses": {"200": {"description": "OK"}}}
+        }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -61,8 +71,10 @@ def document(router: Router) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
-                                "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+            },
         },
     }
 

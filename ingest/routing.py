@@ -110,7 +110,9 @@ class Router:
         route = methods.get(req.method)
         if route is None:
             any_route = next(iter(methods.values()))
-            err = MethodNotAllowed(f"Method {req.method[:20]} not allowed", headers=[("allow", ", ".join(sorted(methods)))])
+            err = MethodNotAllowed(
+                f"Method {req.method[:20]} not allowed", headers=[("allow", ", ".join(sorted(methods)))]
+            )
             return self._count(any_route, any_route.render_error(err))
         return self._count(route, await self._run(route, req, svc))
 

@@ -15,6 +15,7 @@ from ingest.core import IngestCore
 from ingest.http import Request, Response
 from ingest.settings import IngestSettings, get_settings
 
+
 def _peer(client: str) -> str | None:
     """granian's `client` is "host:port" ("[v6]:port" or, seen on some versions, "v6:port")."""
     host = client.strip()

@@ -46,8 +46,13 @@ def _replace(data: SitesFile, site: Site) -> SitesFile:
     return SitesFile(sites=tuple(site if s.id == site.id else s for s in data.sites))
 
 
-def add_site(data: SitesFile, site_id: str, domains: list[str], swetrix_pid: str | None = None,
-             zta_site_id: str | None = None) -> SitesFile:
+def add_site(
+    data: SitesFile,
+    site_id: str,
+    domains: list[str],
+    swetrix_pid: str | None = None,
+    zta_site_id: str | None = None,
+) -> SitesFile:
     hosts = tuple(dict.fromkeys(normalise_host(d) for d in domains if d.strip()))
     for s in data.sites:
         if s.id == site_id:
@@ -72,13 +77,18 @@ def remove_site(data: SitesFile, site_id: str) -> SitesFile:
     return SitesFile(sites=tuple(s for s in data.sites if s.id != site_id))
 
 
-def add_token(data: SitesFile, site_id: str, kind: TokenKind,
-              permissions: tuple[str, ...] | None = None) -> tuple[SitesFile, str, Token]:
+def add_token(
+    data: SitesFile, site_id: str, kind: TokenKind, permissions: tuple[str, ...] | None = None
+) -> tuple[SitesFile, str, Token]:
     """A new random token: the plain value is returned once and only its SHA-256 is kept."""
     site = _find(data, site_id)
     plain = PREFIX[kind] + secrets.token_urlsafe(32)
-    token = Token(id=f"{kind[:2]}_{secrets.token_hex(4)}", kind=kind, sha256=hash_token(plain),
-                  permissions=DEFAULT_PERMISSIONS[kind] if permissions is None else permissions)
+    token = Token(
+        id=f"{kind[:2]}_{secrets.token_hex(4)}",
+        kind=kind,
+        sha256=hash_token(plain),
+        permissions=DEFAULT_PERMISSIONS[kind] if permissions is None else permissions,
+    )
     site = site.model_copy(update={"tokens": (*site.tokens, token)})
     return _replace(data, site), plain, token
 

@@ -29,8 +29,13 @@ def _edit(ctx: click.Context, change: Callable[[SitesFile], SitesFile]) -> None:
 
 
 @click.group()
-@click.option("--file", "file_", type=click.Path(path_type=Path), default=None,
-              help="Sites file (default: INGEST_SITES_FILE or <state dir>/sites.json).")
+@click.option(
+    "--file",
+    "file_",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Sites file (default: INGEST_SITES_FILE or <state dir>/sites.json).",
+)
 @click.pass_context
 def sites(ctx: click.Context, file_: Path | None) -> None:
     """Sites, vendor ids, domains and API tokens (stored hashed); ingest reloads on change."""
@@ -43,12 +48,19 @@ def sites(ctx: click.Context, file_: Path | None) -> None:
 
 @sites.command("add")
 @click.argument("site_id")
-@click.option("--domain", "domains", multiple=True, help="Hostname of the site (repeatable; www. is dropped).")
+@click.option(
+    "--domain", "domains", multiple=True, help="Hostname of the site (repeatable; www. is dropped)."
+)
 @click.option("--swetrix-pid", default=None, help="Swetrix project id (pid) the site's clients send.")
 @click.option("--zta-site-id", default=None, help="Zero Trust Analytics siteId the site's clients send.")
 @click.pass_context
-def add(ctx: click.Context, site_id: str, domains: tuple[str, ...], swetrix_pid: str | None,
-        zta_site_id: str | None) -> None:
+def add(
+    ctx: click.Context,
+    site_id: str,
+    domains: tuple[str, ...],
+    swetrix_pid: str | None,
+    zta_site_id: str | None,
+) -> None:
     """Register a site."""
     _edit(ctx, lambda d: admin.add_site(d, site_id, list(domains), swetrix_pid, zta_site_id))
     click.echo(f"added site {site_id}")
@@ -60,8 +72,10 @@ def list_(ctx: click.Context) -> None:
     """Show sites, their vendor ids and token handles (never token values)."""
     for s in admin.load(_path(ctx)).sites:
         state = "active" if s.active else "disabled"
-        click.echo(f"{s.id}  [{state}]  domains={','.join(s.domains) or '-'}  "
-                   f"swetrix_pid={s.swetrix_pid or '-'}  zta_site_id={s.zta_site_id or '-'}")
+        click.echo(
+            f"{s.id}  [{state}]  domains={','.join(s.domains) or '-'}  "
+            f"swetrix_pid={s.swetrix_pid or '-'}  zta_site_id={s.zta_site_id or '-'}"
+        )
         for t in s.tokens:
             click.echo(f"    token {t.id}  {t.kind}  permissions={','.join(t.permissions) or '-'}")
 
@@ -95,17 +109,29 @@ def remove(ctx: click.Context, site_id: str) -> None:
 
 @sites.command("token-add")
 @click.argument("site_id")
-@click.option("--kind", type=click.Choice(["supalytics", "hitkeep"]), required=True,
-              help="supalytics: a sly_… API key; hitkeep: a Bearer/X-Api-Key token.")
-@click.option("--permission", "permissions", multiple=True,
-              help="Permission to grant (repeatable). Default: site.manage_data for hitkeep.")
+@click.option(
+    "--kind",
+    type=click.Choice(["supalytics", "hitkeep"]),
+    required=True,
+    help="supalytics: a sly_… API key; hitkeep: a Bearer/X-Api-Key token.",
+)
+@click.option(
+    "--permission",
+    "permissions",
+    multiple=True,
+    help="Permission to grant (repeatable). Default: site.manage_data for hitkeep.",
+)
 @click.pass_context
 def token_add(ctx: click.Context, site_id: str, kind: str, permissions: tuple[str, ...]) -> None:
     """Create a token; its value is printed once and never stored."""
     path = _path(ctx)
     try:
-        data, plain, token = admin.add_token(admin.load(path), site_id, kind,  # type: ignore[arg-type]
-                                             permissions or None)
+        data, plain, token = admin.add_token(
+            admin.load(path),
+            site_id,
+            kind,  # type: ignore[arg-type]
+            permissions or None,
+        )
         admin.save(path, data)
     except admin.SitesAdminError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -72,7 +72,7 @@ class ProcessorSessions:
                 if resp.status != 200:
                     log.warning("session service %s answered %d", url, resp.status)
                     return None
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             log.warning("session service %s unreachable: %s", url, type(exc).__name__)
             return None
         try:

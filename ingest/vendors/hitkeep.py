@@ -59,11 +59,25 @@ async def pageview(req: Request, svc: Services) -> Response:
 
 
 ROUTES = [
-    Route("POST", "/api/ingest/server/pageview", pageview, render_error, MAX_BODY, too_large=BodyTooLarge,
-          vendor=VENDOR, precheck=authenticate, body_model=HitKeepPageview,
-          summary="HitKeep: ingest one server-side pageview (Authorization: Bearer <token> or X-Api-Key)",
-          responses={202: "Accepted (empty body); dnt: true is accepted and dropped",
-                     400: "Invalid body, or body over 64 KiB", 401: "Missing or invalid token",
-                     403: "Token lacks site.manage_data on the URL's site", 404: "Site not found",
-                     429: "Too many requests from this caller", 503: "Cannot accept now (Retry-After)"}),
+    Route(
+        "POST",
+        "/api/ingest/server/pageview",
+        pageview,
+        render_error,
+        MAX_BODY,
+        too_large=BodyTooLarge,
+        vendor=VENDOR,
+        precheck=authenticate,
+        body_model=HitKeepPageview,
+        summary="HitKeep: ingest one server-side pageview (Authorization: Bearer <token> or X-Api-Key)",
+        responses={
+            202: "Accepted (empty body); dnt: true is accepted and dropped",
+            400: "Invalid body, or body over 64 KiB",
+            401: "Missing or invalid token",
+            403: "Token lacks site.manage_data on the URL's site",
+            404: "Site not found",
+            429: "Too many requests from this caller",
+            503: "Cannot accept now (Retry-After)",
+        },
+    ),
 ]

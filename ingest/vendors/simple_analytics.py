@@ -40,9 +40,20 @@ async def post(req: Request, svc: Services) -> Response:
 
 ROUTES = [
     Route(
-        "POST", "/post", post, render_error, MAX_BODY, vendor=VENDOR, body_model=SimpleAnalyticsHit,
+        "POST",
+        "/post",
+        post,
+        render_error,
+        MAX_BODY,
+        vendor=VENDOR,
+        body_model=SimpleAnalyticsHit,
         summary="Simple Analytics: record a pageview (server-side)",
-        responses={200: "Accepted", 400: "Invalid body or no user agent", 404: "Hostname is not a site",
-                   413: "Body too large", 503: "Kafka unavailable (Retry-After)"},
+        responses={
+            200: "Accepted",
+            400: "Invalid body or no user agent",
+            404: "Hostname is not a site",
+            413: "Body too large",
+            503: "Kafka unavailable (Retry-After)",
+        },
     ),
 ]

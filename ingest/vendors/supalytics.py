@@ -34,8 +34,10 @@ async def events(req: Request, svc: Services) -> Response:
     quota = svc.supalytics_limits.hit(key.sha256)
     limits = quota.headers()
     if not quota.allowed:
-        raise RateLimited("Rate limit exceeded: 100 requests per second per API key",
-                          headers=[*limits, ("retry-after", "1")])
+        raise RateLimited(
+            "Rate limit exceeded: 100 requests per second per API key",
+            headers=[*limits, ("retry-after", "1")],
+        )
     try:
         if not site.active:
             raise Forbidden("The site of this API key is disabled")
@@ -49,9 +51,23 @@ async def events(req: Request, svc: Services) -> Response:
 
 
 ROUTES = [
-    Route("POST", "/v1/events", events, render_error, MAX_BODY, vendor=VENDOR, body_model=SupalyticsEvent,
-          summary="Supalytics: track a server-side event (Authorization: Bearer sly_…)",
-          responses={200: "Accepted", 400: "Invalid body", 401: "Missing or wrong API key",
-                     403: "Site disabled", 413: "Body too large", 429: "Over 100 requests/s for this key",
-                     503: "Kafka unavailable (Retry-After)"}),
+    Route(
+        "POST",
+        "/v1/events",
+        events,
+        render_error,
+        MAX_BODY,
+        vendor=VENDOR,
+        body_model=SupalyticsEvent,
+        summary="Supalytics: track a server-side event (Authorization: Bearer sly_…)",
+        responses={
+            200: "Accepted",
+            400: "Invalid body",
+            401: "Missing or wrong API key",
+            403: "Site disabled",
+            413: "Body too large",
+            429: "Over 100 requests/s for this key",
+            503: "Kafka unavailable (Retry-After)",
+        },
+    ),
 ]

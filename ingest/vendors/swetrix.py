@@ -57,8 +57,9 @@ async def _record(req: Request, svc: Services, payload: Payload, kind: Kind) -> 
         await svc.pipeline.publish_filtered(event, key, bot)
         return Response.json(201, {})
     unique = bool(getattr(payload, "unique", False))
-    touch = SessionTouch(key=key.decode(), kind=kind, unique=unique, event_name=event.event_name,
-                         at=ctx.received_at)
+    touch = SessionTouch(
+        key=key.decode(), kind=kind, unique=unique, event_name=event.event_name, at=ctx.received_at
+    )
     verdict = await svc.sessions.touch(touch)
     if not verdict.accept:
         raise Forbidden(verdict.reason or _REFUSED[kind])
@@ -78,16 +79,43 @@ async def log_heartbeat(req: Request, svc: Services) -> Response:
     return await _record(req, svc, parse(SwetrixHeartbeat, req.body), "heartbeat")
 
 
-_ERRORS = {400: "Malformed body, unknown or disabled project (pid)", 413: "Body over 100 kB",
-           503: "Kafka or the session service unavailable (Retry-After)"}
+_ERRORS = {
+    400: "Malformed body, unknown or disabled project (pid)",
+    413: "Body over 100 kB",
+    503: "Kafka or the session service unavailable (Retry-After)",
+}
 ROUTES = [
-    Route("POST", "/log", log_pageview, render_error, MAX_BODY, vendor=VENDOR, body_model=SwetrixPageview,
-          summary="Swetrix: record a pageview",
-          responses={201: "Recorded (bots too, but not stored)", 403: "unique: true and not unique", **_ERRORS}),
-    Route("POST", "/log/custom", log_custom, render_error, MAX_BODY, vendor=VENDOR,
-          body_model=SwetrixCustomEvent, summary="Swetrix: record a custom event",
-          responses={201: "Recorded (bots too, but not stored)", 403: "unique: true and not unique", **_ERRORS}),
-    Route("POST", "/log/hb", log_heartbeat, render_error, MAX_BODY, vendor=VENDOR,
-          body_model=SwetrixHeartbeat, summary="Swetrix: heartbeat (keeps the session alive 30 minutes)",
-          responses={201: "Recorded", 403: "No live session", **_ERRORS}),
+    Route(
+        "POST",
+        "/log",
+        log_pageview,
+        render_error,
+        MAX_BODY,
+        vendor=VENDOR,
+        body_model=SwetrixPageview,
+        summary="Swetrix: record a pageview",
+        responses={201: "Recorded (bots too, but not stored)", 403: "unique: true and not unique", **_ERRORS},
+    ),
+    Route(
+        "POST",
+        "/log/custom",
+        log_custom,
+        render_error,
+        MAX_BODY,
+        vendor=VENDOR,
+        body_model=SwetrixCustomEvent,
+        summary="Swetrix: record a custom event",
+        responses={201: "Recorded (bots too, but not stored)", 403: "unique: true and not unique", **_ERRORS},
+    ),
+    Route(
+        "POST",
+        "/log/hb",
+        log_heartbeat,
+        render_error,
+        MAX_BODY,
+        vendor=VENDOR,
+        body_model=SwetrixHeartbeat,
+        summary="Swetrix: heartbeat (keeps the session alive 30 minutes)",
+        responses={201: "Recorded", 403: "No live session", **_ERRORS},
+    ),
 ]

@@ -89,14 +89,33 @@ async def preflight(req: Request, svc: Services) -> Response:
     return Response.empty(204, [("access-control-allow-origin", origin), *_PREFLIGHT])
 
 
-_ERRORS = {400: "Missing site ID, bad type, wrongly typed field or malformed JSON",
-           403: "Origin not allowed", 404: "Unknown site ID", 413: "Body too large",
-           503: "Kafka unavailable (Retry-After)"}
+_ERRORS = {
+    400: "Missing site ID, bad type, wrongly typed field or malformed JSON",
+    403: "Origin not allowed",
+    404: "Unknown site ID",
+    413: "Body too large",
+    503: "Kafka unavailable (Retry-After)",
+}
 ROUTES = [
-    Route("POST", "/api/track", track, render_error, MAX_BODY, vendor=VENDOR, body_model=ZtaTrack,
-          summary="Zero Trust Analytics: track a pageview, event, engagement or heartbeat",
-          responses={200: "Accepted (bots too, but they are not stored)", **_ERRORS}),
-    Route("OPTIONS", "/api/track", preflight, render_error, 0, vendor=VENDOR,
-          summary="Zero Trust Analytics: CORS preflight",
-          responses={204: "Preflight answered", 403: "Origin not allowed"}),
+    Route(
+        "POST",
+        "/api/track",
+        track,
+        render_error,
+        MAX_BODY,
+        vendor=VENDOR,
+        body_model=ZtaTrack,
+        summary="Zero Trust Analytics: track a pageview, event, engagement or heartbeat",
+        responses={200: "Accepted (bots too, but they are not stored)", **_ERRORS},
+    ),
+    Route(
+        "OPTIONS",
+        "/api/track",
+        preflight,
+        render_error,
+        0,
+        vendor=VENDOR,
+        summary="Zero Trust Analytics: CORS preflight",
+        responses={204: "Preflight answered", 403: "Origin not allowed"},
+    ),
 ]

@@ -21,7 +21,9 @@ class HitKeepPageview(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", strict=True, allow_inf_nan=False)
 
     url: str = Field(max_length=4096, description="Absolute http(s) page URL; its hostname picks the site.")
-    timestamp: AwareDatetime = Field(strict=False, description="RFC 3339 event time; historical times are allowed.")
+    timestamp: AwareDatetime = Field(
+        strict=False, description="RFC 3339 event time; historical times are allowed."
+    )
     visitor_ip: str = Field(max_length=64, description="The visitor's IP (never stored in plain text).")
     user_agent: str = Field(max_length=1024, description="User agent of the original visitor request.")
     dnt: bool = Field(default=False, description="true: accepted (202) and dropped.")

@@ -18,7 +18,7 @@ class SimpleAnalyticsHit(BaseModel):
     unique: bool | None = Field(default=None, description="Stored as the client declares it.")
     timezone: str | None = Field(default=None, max_length=64)
     referrer: str | None = Field(default=None, max_length=4096)
-    urlReferrer: str | None = Field(default=None, max_length=256, description="The `?ref=` value.")  # noqa: N815
+    urlReferrer: str | None = Field(default=None, max_length=256, description="The `?ref=` value.")
 
     @field_validator("url")
     @classmethod

@@ -31,7 +31,7 @@ class ZtaTrack(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", strict=True, allow_inf_nan=False)
 
     type: Literal["pageview", "event", "engagement", "heartbeat"]
-    siteId: str = Field(min_length=1, max_length=128)  # noqa: N815
+    siteId: str = Field(min_length=1, max_length=128)
     path: str = Field(default="/", max_length=2048, description="Page path (defaults to `/`).")
     referrer: str | None = Field(default=None, max_length=4096)
     utm: ZtaUtm | None = None
@@ -39,9 +39,9 @@ class ZtaTrack(BaseModel):
     category: str | None = Field(default=None, max_length=256)
     label: str | None = Field(default=None, max_length=256)
     value: float | None = None
-    sessionId: str | None = Field(default=None, max_length=128)  # noqa: N815
-    timeOnPage: float | None = Field(default=None, ge=0, le=86_400 * 7)  # noqa: N815
-    isBounce: bool | None = None  # noqa: N815
+    sessionId: str | None = Field(default=None, max_length=128)
+    timeOnPage: float | None = Field(default=None, ge=0, le=86_400 * 7)
+    isBounce: bool | None = None
 
     def to_canonical(self, ctx: HitContext) -> CanonicalEvent:
         utm = self.utm or ZtaUtm()

@@ -13,8 +13,20 @@ def test_bench_ingest_runs(kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
     from bench import ingest as bench
 
     monkeypatch.setitem(os.environ, "KAFKA_BOOTSTRAP_SERVERS", kafka_bootstrap)
-    results = bench.main(["--duration", "1", "--connections", "4", "--endpoints", "zero_trust",
-                          "--servers", "granian", "--loadgen", "python"])
+    results = bench.main(
+        [
+            "--duration",
+            "1",
+            "--connections",
+            "4",
+            "--endpoints",
+            "zero_trust",
+            "--servers",
+            "granian",
+            "--loadgen",
+            "python",
+        ]
+    )
     assert results["raw-kafka"]["accepted_per_s"] > 0
     assert results["ingest/granian"]["zero_trust"]["accepted_per_s"] > 0
     assert results["ingest/granian"]["zero_trust"]["non2xx"] == 0

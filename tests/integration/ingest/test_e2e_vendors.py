@@ -27,12 +27,19 @@ FIREFOX = "Mozilla/5.0 (Windows NT 10.0; rv:109.0) Gecko/20100101 Firefox/116.0"
 SITES = {
     "sites": [
         {
-            "id": "example", "domains": ["example.com"], "active": True,
-            "swetrix_pid": "YOUR_PROJECT_ID", "zta_site_id": "site_abc123",
+            "id": "example",
+            "domains": ["example.com"],
+            "active": True,
+            "swetrix_pid": "YOUR_PROJECT_ID",
+            "zta_site_id": "site_abc123",
             "tokens": [
                 {"id": "sly1", "kind": "supalytics", "sha256": hash_token(SUPALYTICS_KEY)},
-                {"id": "hk1", "kind": "hitkeep", "sha256": hash_token(HITKEEP_TOKEN),
-                 "permissions": ["site.manage_data"]},
+                {
+                    "id": "hk1",
+                    "kind": "hitkeep",
+                    "sha256": hash_token(HITKEEP_TOKEN),
+                    "permissions": ["site.manage_data"],
+                },
             ],
         }
     ]
@@ -52,29 +59,53 @@ def pipeline(_broker: str) -> Iterator[RunningPipeline]:
 
 
 def rows(p: RunningPipeline, where: str, n: int = 1) -> list[dict[str, Any]]:
-    return wait_for(lambda: (r := p.query(f"SELECT * FROM events WHERE {where}")) and len(r) >= n and r,
-                    60, f"{n} row(s) where {where}")
+    return wait_for(
+        lambda: (r := p.query(f"SELECT * FROM events WHERE {where}")) and len(r) >= n and r,
+        60,
+        f"{n} row(s) where {where}",
+    )
 
 
 def test_simple_analytics(pipeline: RunningPipeline) -> None:
-    status, _ = pipeline.post("/post", {"url": "https://example.com/sa-e2e?utm_source=nl&email=x", "ua": FIREFOX,
-                                        "width": 1440, "unique": True, "timezone": "Europe/Amsterdam"})
+    status, _ = pipeline.post(
+        "/post",
+        {
+            "url": "https://example.com/sa-e2e?utm_source=nl&email=x",
+            "ua": FIREFOX,
+            "width": 1440,
+            "unique": True,
+            "timezone": "Europe/Amsterdam",
+        },
+    )
     assert status == 200
     (row,) = rows(pipeline, "vendor = 'simple_analytics'")
     assert row["page_path"] == "/sa-e2e" and "email" not in str(row)
 
 
 def test_zero_trust_stores_people_and_counts_bots(pipeline: RunningPipeline) -> None:
-    doc = {"type": "pageview", "siteId": "site_abc123", "path": "/zta-e2e", "referrer": "https://google.com",
-           "utm": {"source": "google", "medium": "cpc", "campaign": "summer-sale"}}
+    doc = {
+        "type": "pageview",
+        "siteId": "site_abc123",
+        "path": "/zta-e2e",
+        "referrer": "https://google.com",
+        "utm": {"source": "google", "medium": "cpc", "campaign": "summer-sale"},
+    }
     assert pipeline.post("/api/track", doc, {"User-Agent": FIREFOX})[0] == 200
-    assert pipeline.post("/api/track", {**doc, "path": "/zta-bot"},
-                         {"User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"}
-                         )[0] == 200
+    assert (
+        pipeline.post(
+            "/api/track",
+            {**doc, "path": "/zta-bot"},
+            {"User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"},
+        )[0]
+        == 200
+    )
     (row,) = rows(pipeline, "vendor = 'zero_trust'")
     assert row["page_path"] == "/zta-e2e" and row["utm_campaign"] == "summer-sale"
-    counted = wait_for(lambda: pipeline.query(
-        "SELECT reason, hits FROM filtered_hits_daily WHERE vendor = 'zero_trust'"), 60, "the filtered bot")
+    counted = wait_for(
+        lambda: pipeline.query("SELECT reason, hits FROM filtered_hits_daily WHERE vendor = 'zero_trust'"),
+        60,
+        "the filtered bot",
+    )
     assert counted[0]["reason"].startswith("crawler") and int(counted[0]["hits"]) == 1
     assert not pipeline.query("SELECT 1 FROM events WHERE page_path = '/zta-bot'")
 
@@ -96,21 +127,34 @@ def test_swetrix_unique_and_heartbeat_rules(pipeline: RunningPipeline) -> None:
 def test_supalytics(pipeline: RunningPipeline) -> None:
     body = {"name": "subscription_created", "visitor_id": "abc123", "metadata": {"plan": "pro", "amount": 29}}
     assert pipeline.post("/v1/events", body, {"Authorization": f"Bearer {SUPALYTICS_KEY}"}) == (
-        200, b'{"success":true}')
+        200,
+        b'{"success":true}',
+    )
     (row,) = rows(pipeline, "vendor = 'supalytics'")
     assert row["event_name"] == "subscription_created"
 
 
 def test_hitkeep(pipeline: RunningPipeline) -> None:
-    doc = {"dnt": False, "language": "en-US", "page_id": "2489E9AD-2EE2-8E00-8EC9-32D5F69181C0",
-           "referrer": "https://duckduckgo.com/", "screen_height": 1, "screen_width": 1,
-           "session_id": "2489E9AD-2EE2-8E00-8EC9-32D5F69181C0", "timestamp": "2026-04-15T12:00:00Z",
-           "url": "https://example.com/hk-e2e", "user_agent": FIREFOX, "viewport_height": 1, "viewport_width": 1,
-           "visitor_ip": "192.0.2.1"}
+    doc = {
+        "dnt": False,
+        "language": "en-US",
+        "page_id": "2489E9AD-2EE2-8E00-8EC9-32D5F69181C0",
+        "referrer": "https://duckduckgo.com/",
+        "screen_height": 1,
+        "screen_width": 1,
+        "session_id": "2489E9AD-2EE2-8E00-8EC9-32D5F69181C0",
+        "timestamp": "2026-04-15T12:00:00Z",
+        "url": "https://example.com/hk-e2e",
+        "user_agent": FIREFOX,
+        "viewport_height": 1,
+        "viewport_width": 1,
+        "visitor_ip": "192.0.2.1",
+    }
     auth = {"Authorization": f"Bearer {HITKEEP_TOKEN}"}
     assert pipeline.post("/api/ingest/server/pageview", doc, auth) == (202, b"")
-    assert pipeline.post("/api/ingest/server/pageview", {**doc, "dnt": True, "url": "https://example.com/hk-dnt"},
-                         auth) == (202, b"")
+    assert pipeline.post(
+        "/api/ingest/server/pageview", {**doc, "dnt": True, "url": "https://example.com/hk-dnt"}, auth
+    ) == (202, b"")
     (row,) = rows(pipeline, "vendor = 'hitkeep'")
     assert row["page_path"] == "/hk-e2e" and str(row["event_time"]).startswith("2026-04-15")
     assert not pipeline.query("SELECT 1 FROM events WHERE page_path = '/hk-dnt'")

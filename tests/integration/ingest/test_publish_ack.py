@@ -30,15 +30,22 @@ FIREFOX = "Mozilla/5.0 (Windows NT 10.0; rv:109.0) Gecko/20100101 Firefox/116.0"
 def _app(tmp: Path, publisher: Publisher) -> IngestApp:
     sites = tmp / "sites.json"
     sites.write_text(json.dumps(SITES))
-    svc = Services(EventPipeline(publisher, IpCipher.from_secret(SECRET), RoutingHasher.from_secret(SECRET)),
-                   SiteRegistry(sites), (), FakeSessions(), RateLimiter(1000), RateLimiter(1000))
+    svc = Services(
+        EventPipeline(publisher, IpCipher.from_secret(SECRET), RoutingHasher.from_secret(SECRET)),
+        SiteRegistry(sites),
+        (),
+        FakeSessions(),
+        RateLimiter(1000),
+        RateLimiter(1000),
+    )
     return IngestApp(IngestSettings(), svc)
 
 
 async def _send_many(app: IngestApp, n: int) -> list[int]:
     body = orjson.dumps({"type": "pageview", "siteId": "site_abc123", "path": "/ack"})
-    answers = await asyncio.gather(*(call(app, "POST", "/api/track", body, {"user-agent": FIREFOX})
-                                     for _ in range(n)))
+    answers = await asyncio.gather(
+        *(call(app, "POST", "/api/track", body, {"user-agent": FIREFOX}) for _ in range(n))
+    )
     return [a.status for a in answers]
 
 
@@ -50,8 +57,13 @@ def test_every_2xx_is_in_the_topic(pipeline_env: PipelineEnv, tmp_path: Path) ->
     finally:
         publisher.close()
     assert statuses == [200] * 200
-    consumer = Consumer({"bootstrap.servers": pipeline_env.bootstrap, "group.id": pipeline_env.name,
-                         "auto.offset.reset": "earliest"})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": pipeline_env.bootstrap,
+            "group.id": pipeline_env.name,
+            "auto.offset.reset": "earliest",
+        }
+    )
     consumer.subscribe([topic])
     seen: set[str] = set()
     try:
@@ -72,8 +84,15 @@ def test_unreachable_kafka_is_503_with_retry_after(tmp_path: Path) -> None:
     try:
         statuses = asyncio.run(_send_many(_app(tmp_path, publisher), 3))
         assert statuses == [503] * 3
-        one = asyncio.run(call(_app(tmp_path, publisher), "POST", "/log",
-                               b'{"pid": "YOUR_PROJECT_ID"}', {"user-agent": FIREFOX}))
+        one = asyncio.run(
+            call(
+                _app(tmp_path, publisher),
+                "POST",
+                "/log",
+                b'{"pid": "YOUR_PROJECT_ID"}',
+                {"user-agent": FIREFOX},
+            )
+        )
         assert one.status == 503 and one.headers.get("retry-after") == "5"
         assert json.loads(one.body)["statusCode"] == 503
     finally:
@@ -81,11 +100,11 @@ def test_unreachable_kafka_is_503_with_retry_after(tmp_path: Path) -> None:
 
 
 def test_a_full_queue_answers_503_at_once(tmp_path: Path) -> None:
-    publisher = Publisher(f"127.0.0.1:{free_port()}", "nowhere", timeout_s=3.0, queue_max_messages=2, linger_ms=0)
+    publisher = Publisher(
+        f"127.0.0.1:{free_port()}", "nowhere", timeout_s=3.0, queue_max_messages=2, linger_ms=0
+    )
     try:
         statuses = asyncio.run(_send_many(_app(tmp_path, publisher), 6))
         assert statuses.count(503) == 6
     finally:
         publisher.close(timeout_s=1)
-
-

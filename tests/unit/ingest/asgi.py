@@ -16,10 +16,16 @@ class Answer:
     body_reads: int = 0
 
 
-async def call(app: IngestApp, method: str, path: str, body: bytes = b"",
-               headers: dict[str, str] | None = None, chunk: int = 65_536) -> Answer:
+async def call(
+    app: IngestApp,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    chunk: int = 65_536,
+) -> Answer:
     answer = Answer()
-    chunks = [body[i:i + chunk] for i in range(0, len(body), chunk)] or [b""]
+    chunks = [body[i : i + chunk] for i in range(0, len(body), chunk)] or [b""]
 
     async def receive() -> dict[str, Any]:
         answer.body_reads += 1
@@ -35,8 +41,13 @@ async def call(app: IngestApp, method: str, path: str, body: bytes = b"",
         else:
             answer.body += message.get("body", b"")
 
-    scope = {"type": "http", "method": method, "path": path, "query_string": b"",
-             "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
-             "client": ("198.51.100.7", 50000)}
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
+        "client": ("198.51.100.7", 50000),
+    }
     await app(scope, receive, send)
     return answer

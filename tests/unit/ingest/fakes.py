@@ -26,22 +26,42 @@ OTHER_SITE_TOKEN = "hk_other_0123456789abcdef"
 SITES = {
     "sites": [
         {
-            "id": "example", "domains": ["example.com"], "active": True,
-            "swetrix_pid": "YOUR_PROJECT_ID", "zta_site_id": "site_abc123",
+            "id": "example",
+            "domains": ["example.com"],
+            "active": True,
+            "swetrix_pid": "YOUR_PROJECT_ID",
+            "zta_site_id": "site_abc123",
             "tokens": [
                 {"id": "sly1", "kind": "supalytics", "sha256": hash_token(SUPALYTICS_KEY)},
-                {"id": "hk1", "kind": "hitkeep", "sha256": hash_token(HITKEEP_TOKEN),
-                 "permissions": ["site.manage_data"]},
+                {
+                    "id": "hk1",
+                    "kind": "hitkeep",
+                    "sha256": hash_token(HITKEEP_TOKEN),
+                    "permissions": ["site.manage_data"],
+                },
                 {"id": "hk2", "kind": "hitkeep", "sha256": hash_token(HITKEEP_READONLY), "permissions": []},
             ],
         },
         {
-            "id": "other", "domains": ["other.org"], "active": True,
-            "tokens": [{"id": "hk3", "kind": "hitkeep", "sha256": hash_token(OTHER_SITE_TOKEN),
-                        "permissions": ["site.manage_data"]}],
+            "id": "other",
+            "domains": ["other.org"],
+            "active": True,
+            "tokens": [
+                {
+                    "id": "hk3",
+                    "kind": "hitkeep",
+                    "sha256": hash_token(OTHER_SITE_TOKEN),
+                    "permissions": ["site.manage_data"],
+                }
+            ],
         },
-        {"id": "off", "domains": ["disabled.example"], "active": False, "swetrix_pid": "DISABLED_PID",
-         "zta_site_id": "site_off"},
+        {
+            "id": "off",
+            "domains": ["disabled.example"],
+            "active": False,
+            "swetrix_pid": "DISABLED_PID",
+            "zta_site_id": "site_off",
+        },
     ]
 }
 
@@ -79,8 +99,7 @@ class FakeSessions:
         return None
 
 
-def make_services(tmp: Path, publisher: FakePublisher, sessions: FakeSessions,
-                  rate: int = 100) -> Services:
+def make_services(tmp: Path, publisher: FakePublisher, sessions: FakeSessions, rate: int = 100) -> Services:
     path = tmp / "sites.json"
     path.write_text(json.dumps(SITES))
     return Services(

@@ -26,8 +26,15 @@ def test_hitkeep_authenticates_before_reading_the_body(app: IngestApp) -> None:
 
 
 def test_hitkeep_oversized_body_is_400(app: IngestApp) -> None:
-    a = asyncio.run(call(app, "POST", "/api/ingest/server/pageview", b"x" * (64 * 1024 + 1),
-                         {"authorization": f"Bearer {HITKEEP_TOKEN}"}))
+    a = asyncio.run(
+        call(
+            app,
+            "POST",
+            "/api/ingest/server/pageview",
+            b"x" * (64 * 1024 + 1),
+            {"authorization": f"Bearer {HITKEEP_TOKEN}"},
+        )
+    )
     assert a.status == 400 and "limit" in orjson.loads(a.body)["message"]
 
 
@@ -55,6 +62,9 @@ def test_openapi_lists_every_route(app: IngestApp) -> None:
         assert op["summary"] and str(route.responses and min(route.responses)) in op["responses"]
         if route.body_model is not None:
             assert op["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
-                route.body_model.__name__)
+                route.body_model.__name__
+            )
     committed = Path(__file__).parents[3] / "docs" / "openapi.json"
-    assert orjson.loads(committed.read_bytes()) == doc, "regenerate: python -m ingest.openapi > docs/openapi.json"
+    assert orjson.loads(committed.read_bytes()) == doc, (
+        "regenerate: python -m ingest.openapi > docs/openapi.json"
+    )

@@ -22,16 +22,24 @@ BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.
 ROUTER = build_router()
 
 
-def call(svc: Services, path: str, body: dict[str, object], headers: dict[str, str] | None = None) -> Response:
-    req = Request("POST", path, {"user-agent": BROWSER, **(headers or {})}, orjson.dumps(body), "198.51.100.7")
+def call(
+    svc: Services, path: str, body: dict[str, object], headers: dict[str, str] | None = None
+) -> Response:
+    req = Request(
+        "POST", path, {"user-agent": BROWSER, **(headers or {})}, orjson.dumps(body), "198.51.100.7"
+    )
     return asyncio.run(ROUTER.dispatch(req, svc))
 
 
 def test_swetrix_asks_for_a_verdict_before_publishing(tmp_path: Path) -> None:
     pub, sessions = FakePublisher(), FakeSessions()
     svc = make_services(tmp_path, pub, sessions)
-    resp = call(svc, "/log/custom", {"pid": "YOUR_PROJECT_ID", "ev": "signup", "unique": True},
-                {"x-client-ip-address": "192.0.2.1"})
+    resp = call(
+        svc,
+        "/log/custom",
+        {"pid": "YOUR_PROJECT_ID", "ev": "signup", "unique": True},
+        {"x-client-ip-address": "192.0.2.1"},
+    )
     assert resp.status == 201
     (touch,) = sessions.touches
     assert (touch.kind, touch.unique, touch.event_name) == ("custom", True, "signup")
@@ -41,7 +49,10 @@ def test_swetrix_asks_for_a_verdict_before_publishing(tmp_path: Path) -> None:
 def test_swetrix_refused_verdict_is_403_and_publishes_nothing(tmp_path: Path) -> None:
     pub, sessions = FakePublisher(), FakeSessions(refuse=True)
     svc = make_services(tmp_path, pub, sessions)
-    for path, body in (("/log", {"pid": "YOUR_PROJECT_ID", "unique": True}), ("/log/hb", {"pid": "YOUR_PROJECT_ID"})):
+    for path, body in (
+        ("/log", {"pid": "YOUR_PROJECT_ID", "unique": True}),
+        ("/log/hb", {"pid": "YOUR_PROJECT_ID"}),
+    ):
         resp = call(svc, path, body)
         assert resp.status == 403
         assert orjson.loads(resp.body)["error"] == "Forbidden"
@@ -64,9 +75,16 @@ def test_kafka_down_is_503_with_retry_after_on_every_vendor(tmp_path: Path) -> N
         ("/api/track", {"type": "pageview", "siteId": "site_abc123"}, {}),
         ("/log", {"pid": "YOUR_PROJECT_ID"}, {}),
         ("/v1/events", {"name": "x"}, {"authorization": f"Bearer {SUPALYTICS_KEY}"}),
-        ("/api/ingest/server/pageview", {"url": "https://example.com/", "timestamp": "2026-01-01T00:00:00Z",
-                                         "visitor_ip": "192.0.2.1", "user_agent": BROWSER},
-         {"authorization": f"Bearer {HITKEEP_TOKEN}"}),
+        (
+            "/api/ingest/server/pageview",
+            {
+                "url": "https://example.com/",
+                "timestamp": "2026-01-01T00:00:00Z",
+                "visitor_ip": "192.0.2.1",
+                "user_agent": BROWSER,
+            },
+            {"authorization": f"Bearer {HITKEEP_TOKEN}"},
+        ),
     ]
     for path, body, headers in requests:
         resp = call(svc, path, body, headers)
@@ -98,23 +116,44 @@ def test_hitkeep_rate_limit_is_429_per_caller(tmp_path: Path) -> None:
 def test_simple_analytics_strips_urls_and_maps_fields(tmp_path: Path) -> None:
     pub = FakePublisher()
     svc = make_services(tmp_path, pub, FakeSessions())
-    call(svc, "/post", {"url": "https://user:pw@www.Example.com:8443/a/b?utm_source=nl&email=x%40y&ref=hn#frag",
-                        "urlReferrer": "blog", "unique": True, "width": 1440.0, "timezone": "Europe/Amsterdam"})
+    call(
+        svc,
+        "/post",
+        {
+            "url": "https://user:pw@www.Example.com:8443/a/b?utm_source=nl&email=x%40y&ref=hn#frag",
+            "urlReferrer": "blog",
+            "unique": True,
+            "width": 1440.0,
+            "timezone": "Europe/Amsterdam",
+        },
+    )
     (e,) = pub.events
     assert e.page_url == "https://www.example.com:8443/a/b?utm_source=nl&ref=hn"
     assert (e.page_path, e.hostname, e.ref, e.utm_source) == ("/a/b", "www.example.com", "blog", "nl")
-    assert (e.client_unique, e.viewport_width, e.timezone, e.user_agent) == (True, 1440, "Europe/Amsterdam", BROWSER)
+    assert (e.client_unique, e.viewport_width, e.timezone, e.user_agent) == (
+        True,
+        1440,
+        "Europe/Amsterdam",
+        BROWSER,
+    )
     assert e.ip_encrypted and "198.51.100.7" not in e.model_dump_json()
 
 
 def test_hitkeep_uses_body_ip_ua_and_timestamp(tmp_path: Path) -> None:
     pub = FakePublisher()
     svc = make_services(tmp_path, pub, FakeSessions())
-    resp = call(svc, "/api/ingest/server/pageview",
-                {"url": "https://example.com/p?utm_campaign=c&hk_qr=q1", "timestamp": "2024-02-03T04:05:06+02:00",
-                 "visitor_ip": "192.0.2.1", "user_agent": "UA-from-body",
-                 "session_id": "2489E9AD-2EE2-8E00-8EC9-32D5F69181C0"},
-                {"authorization": f"Bearer {HITKEEP_TOKEN}"})
+    resp = call(
+        svc,
+        "/api/ingest/server/pageview",
+        {
+            "url": "https://example.com/p?utm_campaign=c&hk_qr=q1",
+            "timestamp": "2024-02-03T04:05:06+02:00",
+            "visitor_ip": "192.0.2.1",
+            "user_agent": "UA-from-body",
+            "session_id": "2489E9AD-2EE2-8E00-8EC9-32D5F69181C0",
+        },
+        {"authorization": f"Bearer {HITKEEP_TOKEN}"},
+    )
     assert (resp.status, resp.body) == (202, b"")
     (e,) = pub.events
     assert e.event_time.isoformat() == "2024-02-03T02:05:06+00:00"
@@ -126,9 +165,16 @@ def test_hitkeep_uses_body_ip_ua_and_timestamp(tmp_path: Path) -> None:
 def test_supalytics_metadata_becomes_string_properties(tmp_path: Path) -> None:
     pub = FakePublisher()
     svc = make_services(tmp_path, pub, FakeSessions())
-    call(svc, "/v1/events", {"name": "paid", "visitor_id": "v1", "metadata": {"plan": "pro", "amount": 29,
-                                                                            "yearly": False, "x": 1.5}},
-         {"authorization": f"Bearer {SUPALYTICS_KEY}"})
+    call(
+        svc,
+        "/v1/events",
+        {
+            "name": "paid",
+            "visitor_id": "v1",
+            "metadata": {"plan": "pro", "amount": 29, "yearly": False, "x": 1.5},
+        },
+        {"authorization": f"Bearer {SUPALYTICS_KEY}"},
+    )
     (e,) = pub.events
     assert e.properties == {"plan": "pro", "amount": "29", "yearly": "false", "x": "1.5"}
     assert (e.event_name, e.visitor_id, e.event_type) == ("paid", "v1", "custom")
@@ -138,8 +184,12 @@ def test_supalytics_metadata_becomes_string_properties(tmp_path: Path) -> None:
 def test_zta_bot_is_published_only_as_filtered(tmp_path: Path) -> None:
     pub = FakePublisher()
     svc = make_services(tmp_path, pub, FakeSessions())
-    resp = call(svc, "/api/track", {"type": "pageview", "siteId": "site_abc123"},
-                {"user-agent": "Googlebot/2.1 (+http://www.google.com/bot.html)"})
+    resp = call(
+        svc,
+        "/api/track",
+        {"type": "pageview", "siteId": "site_abc123"},
+        {"user-agent": "Googlebot/2.1 (+http://www.google.com/bot.html)"},
+    )
     assert (resp.status, orjson.loads(resp.body)) == (200, {"success": True})
     (e,) = pub.events
     assert e.filtered_reason and e.filtered_reason.startswith("crawler")

@@ -19,8 +19,9 @@ CASES = load()
 def run_case(case: Case, tmp: Path) -> tuple[Response, FakePublisher, FakeSessions]:
     publisher, sessions = FakePublisher(), FakeSessions()
     svc = make_services(tmp, publisher, sessions)
-    req = Request(case.method, case.path, {k.lower(): v for k, v in case.headers.items()}, case.body,
-                  "198.51.100.7")
+    req = Request(
+        case.method, case.path, {k.lower(): v for k, v in case.headers.items()}, case.body, "198.51.100.7"
+    )
     resp = asyncio.run(build_router().dispatch(req, svc))
     return resp, publisher, sessions
 

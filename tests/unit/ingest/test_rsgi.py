@@ -41,6 +41,7 @@ class Proto:
             for c in self.chunks:
                 self.reads += 1
                 yield c
+
         return gen()
 
     def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
@@ -64,8 +65,11 @@ def _serve(app: IngestRSGI, scope: Scope, proto: Proto) -> tuple[int, list[tuple
 def test_a_pageview_is_published_and_answered(tmp_path: Path) -> None:
     app, pub = _app(tmp_path)
     body = orjson.dumps({"type": "pageview", "siteId": "site_abc123"})
-    status, _, out = _serve(app, Scope("POST", "/api/track", {"content-length": str(len(body)),
-                                                               "user-agent": "Mozilla/5.0"}), Proto([body]))
+    status, _, out = _serve(
+        app,
+        Scope("POST", "/api/track", {"content-length": str(len(body)), "user-agent": "Mozilla/5.0"}),
+        Proto([body]),
+    )
     assert (status, out, len(pub.sent)) == (200, b'{"success":true}', 1)
 
 
@@ -92,7 +96,9 @@ def test_hitkeep_without_token_is_401_before_the_body(tmp_path: Path) -> None:
 
 def test_empty_answers_use_response_empty(tmp_path: Path) -> None:
     app, _ = _app(tmp_path)
-    status, headers, out = _serve(app, Scope("OPTIONS", "/api/track", {"origin": "https://example.com"}), Proto([]))
+    status, headers, out = _serve(
+        app, Scope("OPTIONS", "/api/track", {"origin": "https://example.com"}), Proto([])
+    )
     assert (status, out) == (204, b"") and ("access-control-allow-origin", "https://example.com") in headers
 
 

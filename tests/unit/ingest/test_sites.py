@@ -13,9 +13,25 @@ def _write(path: Path, sites: list[dict[str, object]]) -> None:
 
 def test_lookups_by_vendor_id_host_and_token(tmp_path: Path) -> None:
     f = tmp_path / "sites.json"
-    _write(f, [{"id": "a", "domains": ["Example.com"], "swetrix_pid": "P1", "zta_site_id": "Z1",
-                "tokens": [{"id": "t1", "kind": "hitkeep", "sha256": hash_token("secret"),
-                            "permissions": ["site.manage_data"]}]}])
+    _write(
+        f,
+        [
+            {
+                "id": "a",
+                "domains": ["Example.com"],
+                "swetrix_pid": "P1",
+                "zta_site_id": "Z1",
+                "tokens": [
+                    {
+                        "id": "t1",
+                        "kind": "hitkeep",
+                        "sha256": hash_token("secret"),
+                        "permissions": ["site.manage_data"],
+                    }
+                ],
+            }
+        ],
+    )
     reg = SiteRegistry(f)
     assert reg.by_swetrix_pid("P1").id == "a"  # type: ignore[union-attr]
     assert reg.by_zta_site_id("Z1").id == "a"  # type: ignore[union-attr]

@@ -54,8 +54,12 @@ def test_disable_enable_remove(tmp_path: Path) -> None:
 
 def test_conflicts_are_refused() -> None:
     data = admin.add_site(SitesFile(), "a", ["a.example"], "P1", "Z1")
-    for args in (("a", ["b.example"], None, None), ("b", ["www.a.example"], None, None),
-                 ("b", [], "P1", None), ("b", [], None, "Z1")):
+    for args in (
+        ("a", ["b.example"], None, None),
+        ("b", ["www.a.example"], None, None),
+        ("b", [], "P1", None),
+        ("b", [], None, "Z1"),
+    ):
         with pytest.raises(admin.SitesAdminError):
             admin.add_site(data, *args)
     with pytest.raises(admin.SitesAdminError):
