@@ -29,7 +29,10 @@ DEMO_SITES = """{
       "active": true,
       "swetrix_pid": "YOUR_PROJECT_ID",
       "zta_site_id": "site_abc123",
-      "tokens": []
+      "tokens": [
+        {"id": "sly_demo", "kind": "supalytics", "sha256": "94ddcb65a2daaac8c818d682832c4f2880da8c9849984c1cea1685e43d86e159", "permissions": []},
+        {"id": "hk_demo", "kind": "hitkeep", "sha256": "8cccff6b1390274e1a5a7395fc31664b9a4e051026711d873557f9d614010994", "permissions": ["site.manage_data"]}
+      ]
     }
   ]
 }
