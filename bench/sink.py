@@ -28,7 +28,6 @@ import urllib.request
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import orjson
 from confluent_kafka import Consumer, Producer, TopicPartition
@@ -39,7 +38,7 @@ from hitstream.local_kafka import LocalKafka
 from hitstream.settings import SharedSettings
 from sink import migrate
 from sink.batch import decode
-from sink.rows import COLUMNS, FILTERED_COLUMNS
+from sink.rows import COLUMNS, FILTERED_COLUMNS, Record, event_columns, filtered_columns
 
 PARTITIONS = 6
 HITSTREAM = str(Path(sys.executable).with_name("hitstream"))
@@ -58,15 +57,21 @@ def direct_insert(values: list[bytes], batch_rows: int, root: Path) -> float:
     dsn = f"chdb://{root / 'direct'}"
     migrate.apply(dsn, "bench")
     client = connect(dsn, database="bench")
-    rows: dict[str, list[list[Any]]] = {"events": [], "filtered": []}
+    records: dict[str, list[Record]] = {"events": [], "filtered": []}
     for i, v in enumerate(values):
-        table, row = decode(v, i % PARTITIONS, i)
-        rows[table].append(row)
-    started = time.perf_counter()
-    for table, cols, data in (("events", COLUMNS, rows["events"]), ("filtered_hits_queue", FILTERED_COLUMNS,
-                                                                     rows["filtered"])):  # fmt: skip
-        for lo in range(0, len(data), batch_rows):
-            client.insert(table, data[lo : lo + batch_rows], column_names=list(cols))
+        table, record = decode(v, i % PARTITIONS, i)
+        records[table].append(record)
+    batches = [
+        (table, names, to_columns(data[lo : lo + batch_rows]))
+        for table, names, to_columns, data in (
+            ("events", COLUMNS, event_columns, records["events"]),
+            ("filtered_hits_queue", FILTERED_COLUMNS, filtered_columns, records["filtered"]),
+        )
+        for lo in range(0, len(data), batch_rows)
+    ]
+    started = time.perf_counter()  # only the inserts: rows are built before the clock starts
+    for table, names, columns in batches:
+        client.insert(table, columns, column_names=list(names), column_oriented=True)
     elapsed = time.perf_counter() - started
     client.close()
     return len(values) / elapsed

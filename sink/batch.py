@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from pydantic import ValidationError
 
 from schemas.events import EnrichedEvent
 from sink.dlq import DeadLetter
-from sink.rows import RowError, to_filtered_row, to_row
+from sink.rows import Record, RowError, check
 
 
 class MessageLike(Protocol):
@@ -40,12 +40,10 @@ class Source:
         return DeadLetter(self.topic, self.partition, self.offset, self.key, self.value, reason, kind)
 
 
-def decode(value: bytes, partition: int, offset: int) -> tuple[str, list[Any]]:
-    """(table, row). Raises ValueError (pydantic's ValidationError or RowError) for a dead letter."""
+def decode(value: bytes, partition: int, offset: int) -> tuple[str, Record]:
+    """(table, record). Raises ValueError (pydantic's ValidationError or RowError) for a dead letter."""
     event = EnrichedEvent.model_validate_json(value)
-    if event.filtered_reason:
-        return "filtered", to_filtered_row(event)
-    return "events", to_row(event, partition, offset)
+    return ("filtered" if event.filtered_reason else "events"), check(event, partition, offset)
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -56,9 +54,9 @@ def _first_error(exc: ValidationError) -> str:
 
 @dataclass
 class Batch:
-    events: list[list[Any]] = field(default_factory=list)
+    events: list[Record] = field(default_factory=list)
     event_sources: list[Source] = field(default_factory=list)
-    filtered: list[list[Any]] = field(default_factory=list)
+    filtered: list[Record] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)
     ranges: dict[tuple[str, int], tuple[int, int]] = field(default_factory=dict)
     messages: int = 0
@@ -72,7 +70,7 @@ class Batch:
         lo, _ = self.ranges.get((src.topic, src.partition), (src.offset, src.offset))
         self.ranges[(src.topic, src.partition)] = (lo, src.offset)
         try:
-            table, row = decode(src.value or b"", src.partition, src.offset)
+            table, record = decode(src.value or b"", src.partition, src.offset)
         except ValidationError as exc:
             self.dead.append(src.letter(_first_error(exc), "undecodable"))
             return
@@ -80,9 +78,9 @@ class Batch:
             self.dead.append(src.letter(f"does not fit the events table: {exc}", "unmappable"))
             return
         if table == "filtered":
-            self.filtered.append(row)
+            self.filtered.append(record)
         else:
-            self.events.append(row)
+            self.events.append(record)
             self.event_sources.append(src)
 
     def commit_positions(self) -> list[tuple[str, int, int]]:

@@ -1,20 +1,40 @@
-"""Enriched event → ClickHouse row: pure mappings, tested without ClickHouse.
+"""Enriched event → ClickHouse columns: pure mappings, tested without ClickHouse.
 
 ClickHouse columns are non-nullable where a neutral value exists (empty string, 0): it keeps
 columns dense and queries free of `ifNull`. Only measurements where 0 would be a lie stay Nullable.
-The mapping is strict: a number that does not fit its column raises `RowError` (the event goes
-to the DLQ with that reason) instead of being clamped into a plausible-looking wrong value.
-Events carrying `filtered_reason` are never stored as events: they become `filtered_hits` rows.
+The mapping is strict: `check` refuses (RowError → the event goes to the DLQ with that reason) an
+`event_id` that is not a UUID and a number that does not fit its column, instead of clamping it
+into a plausible-looking wrong value. Events carrying `filtered_reason` are never stored as
+events: they become `filtered_hits` rows.
+
+Columns are built column by column (one comprehension per column over the whole batch) rather
+than row by row: it is several times cheaper in Python, and clickhouse-connect inserts columns
+as they are (`column_oriented=True`).
 """
 
 from __future__ import annotations
 
-from typing import Any
-from uuid import UUID
+from collections.abc import Sequence
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from schemas.events import EnrichedEvent
 
 PERF_FIELDS = ("dns", "tls", "conn", "response", "render", "dom_load", "page_load", "ttfb")
+
+# Optional text fields stored as '' when absent.
+_TEXT = frozenset({
+    "event_name", "hostname", "page_path", "page_url", "prev_path", "referrer", "referrer_host", "ref",
+    "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "country", "region", "city",
+    "as_org", "timezone", "locale", "language", "browser", "browser_version", "os", "os_version",
+    "visitor_id", "session_hint", "session_id", "bot_reason", "page_id",
+})  # fmt: skip
+# Unsigned columns and their largest value; absent numbers are stored as 0.
+_UINT = {
+    "asn": 2**32 - 1, "screen_width": 2**16 - 1, "screen_height": 2**16 - 1, "viewport_width": 2**16 - 1,
+    "viewport_height": 2**16 - 1, "session_seq": 2**32 - 1, "schema_version": 2**8 - 1,
+}  # fmt: skip
+_ENUM = frozenset({"vendor", "event_type"})
 
 COLUMNS: tuple[str, ...] = (
     "event_id", "site_id", "vendor", "event_type", "event_name", "event_time", "received_at",
@@ -31,53 +51,81 @@ COLUMNS: tuple[str, ...] = (
 
 FILTERED_COLUMNS: tuple[str, ...] = ("event_id", "site_id", "vendor", "event_time", "reason")
 
-_U8, _U16, _U32 = 2**8 - 1, 2**16 - 1, 2**32 - 1
-
 
 class RowError(ValueError):
     """The event cannot become a row of its table; the message names the column."""
 
 
-def _s(v: str | None) -> str:
-    return v or ""
+class Record(NamedTuple):
+    """One checked event and where it was read: what the writers turn into columns."""
+
+    event: EnrichedEvent
+    event_id: int  # the UUID as a 128-bit integer, as clickhouse-connect writes it
+    partition: int
+    offset: int
 
 
-def _uint(column: str, v: int | None, limit: int) -> int:
-    if v is None:
-        return 0
-    if not 0 <= v <= limit:
-        raise RowError(f"{column}={v} does not fit the column (0..{limit})")
-    return v
-
-
-def _uuid(v: str) -> UUID:
+def check(e: EnrichedEvent, partition: int, offset: int) -> Record:
+    """Refuse what ClickHouse would store wrongly; the Record is safe to turn into columns."""
+    digits = e.event_id.replace("-", "")
     try:
-        return UUID(v)
+        if len(digits) != 32:
+            raise ValueError
+        uid = int(digits, 16)
     except ValueError:
-        raise RowError(f"event_id={v[:64]!r} is not a UUID") from None
+        raise RowError(f"event_id={e.event_id[:64]!r} is not a UUID") from None
+    for name, limit in _UINT.items():
+        v = getattr(e, name)
+        if v is not None and not 0 <= v <= limit:
+            raise RowError(f"{name}={v} does not fit the column (0..{limit})")
+    return Record(e, uid, partition, offset)
 
 
-def to_row(e: EnrichedEvent, partition: int, offset: int) -> list[Any]:
-    perf = e.perf
+_SPECIAL = ("event_id", "kafka_partition", "kafka_offset")
+_FIELDS = tuple(n for n in COLUMNS if not n.startswith("perf_") and n not in _SPECIAL)
+_GET_FIELDS = itemgetter(*_FIELDS)
+
+
+def _fix(name: str, values: tuple[Any, ...]) -> list[Any] | tuple[Any, ...]:
+    if name in _TEXT:
+        return [v or "" for v in values]
+    if name in _UINT:
+        return [v or 0 for v in values]
+    if name in _ENUM:
+        return [v.value for v in values]
+    return values
+
+
+def event_columns(records: list[Record]) -> list[Sequence[Any]]:
+    """The `events` columns (in COLUMNS order) for a list of checked records.
+
+    Field values are read from each model's `__dict__` with one itemgetter call per row and
+    transposed with zip: C loops, so only the columns that need a fix-up cost a Python loop.
+    """
+    if not records:
+        return [[] for _ in COLUMNS]
+    events = [r.event for r in records]
+    by_name: dict[str, Sequence[Any]] = {
+        name: _fix(name, values)
+        for name, values in zip(
+            _FIELDS, zip(*map(_GET_FIELDS, (e.__dict__ for e in events)), strict=True), strict=True
+        )
+    }
+    perf = [e.perf for e in events]
+    for field in PERF_FIELDS:
+        by_name[f"perf_{field}"] = [getattr(p, field) if p is not None else None for p in perf]
+    by_name["event_id"] = [r.event_id for r in records]
+    by_name["kafka_partition"] = [r.partition for r in records]
+    by_name["kafka_offset"] = [r.offset for r in records]
+    return [by_name[name] for name in COLUMNS]
+
+
+def filtered_columns(records: list[Record]) -> list[Sequence[Any]]:
+    events = [r.event for r in records]
     return [
-        _uuid(e.event_id), e.site_id, e.vendor.value, e.event_type.value, _s(e.event_name),
-        e.event_time, e.received_at,
-        _s(e.hostname), _s(e.page_path), _s(e.page_url), _s(e.prev_path), _s(e.referrer),
-        _s(e.referrer_host), e.channel, _s(e.ref),
-        _s(e.utm_source), _s(e.utm_medium), _s(e.utm_campaign), _s(e.utm_term), _s(e.utm_content),
-        _s(e.country), _s(e.region), _s(e.city), _uint("asn", e.asn, _U32), _s(e.as_org),
-        _s(e.timezone), _s(e.locale), _s(e.language),
-        e.device_type, _s(e.browser), _s(e.browser_version), _s(e.os), _s(e.os_version),
-        _uint("screen_width", e.screen_width, _U16), _uint("screen_height", e.screen_height, _U16),
-        _uint("viewport_width", e.viewport_width, _U16), _uint("viewport_height", e.viewport_height, _U16),
-        e.visitor_key, _s(e.visitor_id), _s(e.session_hint), _s(e.session_id), e.is_new_session,
-        _uint("session_seq", e.session_seq, _U32),
-        e.is_unique, e.client_unique, e.is_bot, _s(e.bot_reason), e.is_late, _s(e.page_id),
-        e.properties, e.value, e.engagement_seconds, e.is_bounce,
-        *((getattr(perf, p) if perf else None) for p in PERF_FIELDS),
-        _uint("schema_version", e.schema_version, _U8), partition, offset,
-    ]  # fmt: skip
-
-
-def to_filtered_row(e: EnrichedEvent) -> list[Any]:
-    return [_uuid(e.event_id), e.site_id, e.vendor.value, e.event_time, e.filtered_reason or "unknown"]
+        [r.event_id for r in records],
+        [e.site_id for e in events],
+        [e.vendor.value for e in events],
+        [e.event_time for e in events],
+        [e.filtered_reason or "unknown" for e in events],
+    ]

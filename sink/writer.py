@@ -19,31 +19,36 @@ from clickhouse_connect.driver.client import Client
 
 from hitstream.metrics import SINK_INSERT_SECONDS, SINK_ROWS
 from sink.errors import DataInsertError, classify
-from sink.rows import COLUMNS, FILTERED_COLUMNS
+from sink.rows import COLUMNS, FILTERED_COLUMNS, Record, event_columns, filtered_columns
 
 EVENTS, FILTERED = "events", "filtered_hits_queue"
 _INSERT_SETTINGS = {"deduplicate_blocks_in_dependent_materialized_views": 1}
 
-Insert = Callable[[Sequence[list[Any]], str], None]
+ToColumns = Callable[[list[Record]], list[Sequence[Any]]]
 
 
 class TableWriter:
-    """Inserts into one table through a reused insert context; errors come out classified."""
+    """Inserts into one table through a reused, column-oriented insert context; errors come out
+    classified."""
 
-    def __init__(self, client: Client, lock: threading.Lock, table: str, columns: Sequence[str]) -> None:
+    def __init__(
+        self, client: Client, lock: threading.Lock, table: str, columns: Sequence[str], to_columns: ToColumns
+    ) -> None:
         self.table = table
         self._client = client
         self._lock = lock  # chDB runs one query at a time per process; the HTTP interface shares it
+        self._to_columns = to_columns
         self._context = client.create_insert_context(
-            table, column_names=list(columns), settings=dict(_INSERT_SETTINGS)
+            table, column_names=list(columns), column_oriented=True, settings=dict(_INSERT_SETTINGS)
         )
 
-    def insert(self, rows: Sequence[list[Any]], token: str) -> None:
-        if not rows:
+    def insert(self, records: list[Record], token: str) -> None:
+        if not records:
             return
         started = time.perf_counter()
+        columns = self._to_columns(records)
         with self._lock:
-            self._context.data = rows
+            self._context.data = columns
             self._context.settings["insert_deduplication_token"] = f"{self.table}/{token}"
             try:
                 self._client.insert(context=self._context)
@@ -52,17 +57,17 @@ class TableWriter:
             finally:
                 self._context.data = None
         SINK_INSERT_SECONDS.observe(time.perf_counter() - started)
-        SINK_ROWS.labels(self.table).inc(len(rows))
+        SINK_ROWS.labels(self.table).inc(len(records))
 
 
 def writers(client: Client, lock: threading.Lock) -> dict[str, TableWriter]:
     return {
-        EVENTS: TableWriter(client, lock, EVENTS, COLUMNS),
-        FILTERED: TableWriter(client, lock, FILTERED, FILTERED_COLUMNS),
+        EVENTS: TableWriter(client, lock, EVENTS, COLUMNS, event_columns),
+        FILTERED: TableWriter(client, lock, FILTERED, FILTERED_COLUMNS, filtered_columns),
     }
 
 
-def land(rows: Sequence[list[Any]], token: str, insert: Insert) -> list[tuple[int, str]]:
+def land(rows: Sequence[Any], token: str, insert: Callable[[Any, str], None]) -> list[tuple[int, str]]:
     """Insert `rows`; on a data error, bisect. Returns (index, reason) of rows refused on their own.
 
     Transient and fatal errors propagate: retrying or stopping is the caller's decision.

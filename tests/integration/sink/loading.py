@@ -10,6 +10,7 @@ from clickhouse_connect.driver.client import Client
 from bench.sink_data import encoded
 from schemas.events import EnrichedEvent
 from sink.batch import decode
+from sink.rows import Record
 from sink.writer import EVENTS, FILTERED, land, writers
 
 # Every table whose contents must not change when a batch is replayed, with a query that
@@ -32,10 +33,10 @@ def load(client: Client, evs: list[EnrichedEvent], token: str, batch: int = 5000
     tables = writers(client, threading.Lock())
     values = encoded(evs)
     for start in range(0, len(values), batch):
-        rows: dict[str, list[list[Any]]] = {"events": [], "filtered": []}
+        rows: dict[str, list[Record]] = {"events": [], "filtered": []}
         for i, v in enumerate(values[start : start + batch], start):
-            table, row = decode(v, 0, i)
-            rows[table].append(row)
+            table, record = decode(v, 0, i)
+            rows[table].append(record)
         assert not land(rows["events"], f"{token}-{start}", tables[EVENTS].insert)
         assert not land(rows["filtered"], f"{token}-{start}", tables[FILTERED].insert)
 

@@ -1,39 +1,46 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 import pytest
 
 from bench.sink_data import events
 from schemas.events import EnrichedEvent, EventType, Vendor
-from sink.rows import COLUMNS, FILTERED_COLUMNS, RowError, to_filtered_row, to_row
+from sink.rows import COLUMNS, FILTERED_COLUMNS, RowError, check, event_columns, filtered_columns
 
 T = datetime(2026, 5, 1, 12, tzinfo=UTC)
+ID = "0190b8a0-0000-7000-8000-000000000001"
 
 
 def _event(**kw: object) -> EnrichedEvent:
     base: dict[str, object] = dict(
-        event_id="0190b8a0-0000-7000-8000-000000000001",
-        vendor=Vendor.SWETRIX,
-        site_id="s",
-        event_type=EventType.PAGEVIEW,
-        event_time=T,
-        received_at=T,
-        visitor_key="v",
-    )
+        event_id=ID, vendor=Vendor.SWETRIX, site_id="s", event_type=EventType.PAGEVIEW,
+        event_time=T, received_at=T, visitor_key="v",
+    )  # fmt: skip
     return EnrichedEvent(**{**base, **kw})  # type: ignore[arg-type]
 
 
-def test_row_has_one_value_per_column_for_every_sample_event() -> None:
-    for e in events(200):
-        assert len(to_row(e, 1, 2)) == len(COLUMNS)
+def _row(e: EnrichedEvent, partition: int = 3, offset: int = 42) -> dict[str, Any]:
+    cols = event_columns([check(e, partition, offset)])
+    return {name: col[0] for name, col in zip(COLUMNS, cols, strict=True)}
+
+
+def test_columns_are_complete_and_aligned_for_every_sample_event() -> None:
+    records = [check(e, 1, i) for i, e in enumerate(events(300))]
+    cols = event_columns(records)
+    assert len(cols) == len(COLUMNS) and all(len(c) == len(records) for c in cols)
+    by_name = dict(zip(COLUMNS, cols, strict=True))
+    assert by_name["kafka_offset"] == list(range(300))
+    assert [UUID(int=i) for i in by_name["event_id"]] == [UUID(r.event.event_id) for r in records]
+    assert by_name["page_path"] == [r.event.page_path or "" for r in records]
 
 
 def test_missing_text_becomes_empty_and_missing_measurements_stay_null() -> None:
-    row = dict(zip(COLUMNS, to_row(_event(), 3, 42), strict=True))
-    assert row["event_id"] == UUID("0190b8a0-0000-7000-8000-000000000001")
-    assert row["page_path"] == "" and row["country"] == "" and row["asn"] == 0
+    row = _row(_event())
+    assert UUID(int=row["event_id"]) == UUID(ID)
+    assert row["page_path"] == "" and row["country"] == "" and row["asn"] == 0 and row["vendor"] == "swetrix"
     assert row["value"] is None and row["perf_ttfb"] is None and row["client_unique"] is None
     assert (row["kafka_partition"], row["kafka_offset"]) == (3, 42)
 
@@ -43,9 +50,15 @@ def test_missing_text_becomes_empty_and_missing_measurements_stay_null() -> None
 )
 def test_numbers_that_do_not_fit_their_column_are_refused_not_clamped(field: str, value: int) -> None:
     with pytest.raises(RowError, match=field):
-        to_row(_event(**{field: value}), 0, 0)
+        check(_event(**{field: value}), 0, 0)
 
 
-def test_filtered_hit_row() -> None:
-    row = to_filtered_row(_event(filtered_reason="bot"))
-    assert len(row) == len(FILTERED_COLUMNS) and row[-1] == "bot" and row[2] == "swetrix"
+@pytest.mark.parametrize("bad", ["x", "0190b8a0-0000-7000-8000-00000000000g", "0190b8a0" * 5])
+def test_an_event_id_that_is_not_a_uuid_is_refused(bad: str) -> None:
+    with pytest.raises(RowError, match="event_id"):
+        check(_event(event_id=bad), 0, 0)
+
+
+def test_filtered_hit_columns() -> None:
+    cols = filtered_columns([check(_event(filtered_reason="bot"), 0, 0)])
+    assert len(cols) == len(FILTERED_COLUMNS) and cols[-1] == ["bot"] and cols[2] == ["swetrix"]
