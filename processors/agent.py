@@ -143,7 +143,7 @@ async def enrich(stream: faust.StreamT[bytes]) -> None:
             await _dead_letter(event.key, event.value, f"internal error: {type(exc).__name__}")
 
 
-@app.timer(interval=30.0)
+@app.timer(interval=30.0)  # type: ignore[untyped-decorator]
 async def _housekeeping() -> None:
     """Expire idle sessions (by event time), prune live visitors, publish cache metrics."""
     live.prune(time.time())
@@ -189,7 +189,7 @@ def _publish_cache_metrics() -> None:
         _reported[result] = total
 
 
-@app.on_partitions_revoked.connect
+@app.on_partitions_revoked.connect  # type: ignore[arg-type]  # faust sends (sender, revoked)
 async def _on_revoked(sender: Any, revoked: set[Any], **_: Any) -> None:
     live.drop_partitions(tp.partition for tp in revoked if tp.topic == raw_topic.get_topic_name())
 

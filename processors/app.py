@@ -65,7 +65,10 @@ ROCKSDB_OPTIONS = {
 # Written by the agent and deleted by the expiry timer, so it partitions by key (murmur2, like
 # ingest and the raw topic) rather than by "the current event's partition".
 sessions_table = app.Table(
-    "sessions", key_type=bytes, use_partitioner=True, partitions=shared.topic_partitions,
+    "sessions",
+    key_type=bytes,
+    use_partitioner=True,
+    partitions=shared.topic_partitions,
     options=ROCKSDB_OPTIONS,
     help="Current analytics session per site|visitor key.",
 )
@@ -80,18 +83,26 @@ def _event_time(_event: Any) -> float:
 
 
 visitor_days = (
-    app.Table("visitor-days", key_type=str, default=bool, partitions=shared.topic_partitions,
-              options=ROCKSDB_OPTIONS, help="site|visitor seen on a UTC day.")
+    app.Table(
+        "visitor-days",
+        key_type=str,
+        default=bool,
+        partitions=shared.topic_partitions,
+        options=ROCKSDB_OPTIONS,
+        help="site|visitor seen on a UTC day.",
+    )
     .tumbling(timedelta(days=1), expires=timedelta(days=2))
-    .relative_to(_event_time)
+    .relative_to(_event_time)  # type: ignore[attr-defined]  # on WindowWrapper, not its protocol
 )
 
 # Swetrix session state, keyed by the raw topic's Kafka key. Written from an HTTP view (not an
 # agent), so it partitions by key (`use_partitioner`) and lives in memory, recovered from its
 # changelog; expiry keeps it to the sessions of the last 30 minutes.
 swetrix_sessions = app.Table(
-    "swetrix-sessions", key_type=bytes,
-    use_partitioner=True, partitions=shared.topic_partitions,
+    "swetrix-sessions",
+    key_type=bytes,
+    use_partitioner=True,
+    partitions=shared.topic_partitions,
     store="memory://local",  # a bare "memory://" is falsy to yarl, and faust falls back to RocksDB
 )
 swetrix_view.install(app, swetrix_sessions)

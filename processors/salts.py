@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
-from confluent_kafka.admin import NewTopic
+from confluent_kafka.admin import NewTopic  # type: ignore[attr-defined]
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -140,10 +140,11 @@ class KafkaSaltStore:
             msg = consumer.poll(10)
             if msg is None:
                 raise SaltError("timed out reading the salt topic")
-            if msg.error():
-                if msg.error().code() == KafkaError._PARTITION_EOF:
+            err = msg.error()
+            if err is not None:
+                if err.code() == KafkaError._PARTITION_EOF:
                     return
-                raise SaltError(f"reading the salt topic failed: {msg.error()}")
+                raise SaltError(f"reading the salt topic failed: {err}")
             yield (msg.key() or b"").decode(), msg.value()
-            if msg.offset() >= high - 1:
+            if (msg.offset() or 0) >= high - 1:
                 return

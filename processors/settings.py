@@ -37,12 +37,14 @@ class ProcessorSettings(BaseSettings):
         "Unset: `<app id>-salts`.",
     )
     lateness_seconds: int = Field(
-        default=3600, ge=0,
+        default=3600,
+        ge=0,
         description="Events whose time is older than their receive time by more than this are "
         "flagged `is_late` and kept out of sessions and uniques.",
     )
     bot_rate_window_seconds: int = Field(
-        default=60, ge=1,
+        default=60,
+        ge=1,
         description="Window of the behaviour bot rule (views and custom events per visitor).",
     )
     bot_rate_max_events: int = Field(

@@ -22,7 +22,11 @@ class Outcome:
 
 
 def apply(
-    event: EnrichedEvent, key: bytes, session: SessionState | None, seen_today: bool, limits: Limits,
+    event: EnrichedEvent,
+    key: bytes,
+    session: SessionState | None,
+    seen_today: bool,
+    limits: Limits,
     offset: int = -1,
 ) -> Outcome:
     """Events a vendor promised to drop (`filtered_reason`) pass through untouched by state.

@@ -16,6 +16,7 @@ from typing import Any
 
 import aiohttp
 import faust
+from faust.types import TableT
 from faust.web import Request, Response, View
 from pydantic import ValidationError
 from yarl import URL
@@ -31,7 +32,7 @@ def _ident(url: URL) -> tuple[str, int]:
     return (url.host or "", int(url.port or 80))
 
 
-def install(app: faust.App, table: faust.Table) -> None:
+def install(app: faust.App, table: TableT[bytes, Any]) -> None:
     """Register the view and the expiry timer for the Swetrix session table."""
 
     @app.page(SESSION_PATH)
@@ -53,7 +54,7 @@ def install(app: faust.App, table: faust.Table) -> None:
                 return await _forward(self, app, owner, body)
             return self.json(_decide_here(table, key, touch))
 
-    @app.timer(interval=60.0)
+    @app.timer(interval=60.0)  # type: ignore[untyped-decorator]
     async def _expire_swetrix_sessions() -> None:
         """Sessions that can never be live again leave the table, so it stays small."""
         now = datetime.now(UTC)
@@ -62,7 +63,7 @@ def install(app: faust.App, table: faust.Table) -> None:
             table.pop(k, None)
 
 
-def _decide_here(table: faust.Table, key: bytes, touch: SessionTouch) -> dict[str, Any]:
+def _decide_here(table: TableT[bytes, Any], key: bytes, touch: SessionTouch) -> dict[str, Any]:
     raw = table.get(key)
     state = SwetrixSession.from_json(raw) if raw is not None else None
     verdict, new_state = decide(state, touch)

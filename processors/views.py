@@ -32,9 +32,9 @@ def install(app: faust.App, live: LiveVisitors) -> None:
         async def get(self, request: Request) -> Response:
             totals: dict[str, int] = {}
             for part in await asyncio.gather(*(_local(app, url) for url in _workers(app))):
-                for site, n in part.items():
-                    totals[site] = totals.get(site, 0) + n
-            site = request.query.get("site")
+                for name, n in part.items():
+                    totals[name] = totals.get(name, 0) + n
+            site: str | None = request.query.get("site")
             if site is not None:
                 return self.json({"site": site, "live_visitors": totals.get(site, 0)})
             return self.json(totals)

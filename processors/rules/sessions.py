@@ -46,8 +46,15 @@ class SessionState:
     offset: int = -1  # raw-topic offset of the last event applied: redeliveries are recognised
 
     def to_json(self) -> list[Any]:
-        return [self.session_id, self.started, self.last_seen, self.seq, self.window_start, self.window_count,
-                self.offset]
+        return [
+            self.session_id,
+            self.started,
+            self.last_seen,
+            self.seq,
+            self.window_start,
+            self.window_count,
+            self.offset,
+        ]
 
     @classmethod
     def from_json(cls, raw: list[Any]) -> SessionState:
