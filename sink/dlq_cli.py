@@ -44,8 +44,12 @@ class Letter:
         return shared.topic_enriched if self.stage == "sink" else shared.topic_raw
 
 
-def _headers(raw: list[tuple[str, bytes | None]] | None) -> dict[str, str]:
-    return {k: (v or b"").decode("utf-8", errors="replace") for k, v in raw or []}
+def _headers(raw: object) -> dict[str, str]:
+    pairs = raw.items() if isinstance(raw, dict) else raw if isinstance(raw, list) else []
+    out: dict[str, str] = {}
+    for k, v in pairs:
+        out[str(k)] = v.decode("utf-8", errors="replace") if isinstance(v, bytes) else str(v or "")
+    return out
 
 
 def read_letters(shared: SharedSettings, timeout_s: float = 10.0) -> Iterator[Letter]:

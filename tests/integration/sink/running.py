@@ -89,9 +89,13 @@ def read_topic(bootstrap: str, topic: str, expected: int, timeout_s: float = 30)
                          "auto.offset.reset": "earliest", "enable.auto.commit": False})  # fmt: skip
     consumer.subscribe([topic])
     out: list[Any] = []
+
+    def enough() -> bool:
+        out.extend(m for m in consumer.consume(100, 1.0) if m.error() is None)
+        return len(out) >= expected
+
     try:
-        wait_for(lambda: out.extend(m for m in consumer.consume(100, 1.0) if m.error() is None)
-                 or len(out) >= expected, timeout_s, f"{expected} messages on {topic}")  # fmt: skip
+        wait_for(enough, timeout_s, f"{expected} messages on {topic}")
         return out
     finally:
         consumer.close()
