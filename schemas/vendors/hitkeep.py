@@ -72,7 +72,7 @@ class HitKeepPageview(BaseModel):
     def to_canonical(self, ctx: HitContext) -> CanonicalEvent:
         params = query_params(self.url)
         hk_qr = params.get("hk_qr")
-        return CanonicalEvent.model_construct(
+        return CanonicalEvent(
             event_id=ctx.event_id,
             vendor=Vendor.HITKEEP,
             site_id=ctx.site_id,

@@ -33,7 +33,7 @@ class SimpleAnalyticsHit(BaseModel):
 
     def to_canonical(self, ctx: HitContext) -> CanonicalEvent:
         params = query_params(self.url)
-        return CanonicalEvent.model_construct(
+        return CanonicalEvent(
             event_id=ctx.event_id,
             vendor=Vendor.SIMPLE_ANALYTICS,
             site_id=ctx.site_id,

@@ -53,7 +53,7 @@ class SupalyticsEvent(BaseModel):
         return v
 
     def to_canonical(self, ctx: HitContext) -> CanonicalEvent:
-        return CanonicalEvent.model_construct(
+        return CanonicalEvent(
             event_id=ctx.event_id,
             vendor=Vendor.SUPALYTICS,
             site_id=ctx.site_id,

@@ -42,7 +42,7 @@ class SwetrixPageview(_SwetrixBase):
             return None
 
     def to_canonical(self, ctx: HitContext) -> CanonicalEvent:
-        return CanonicalEvent.model_construct(
+        return CanonicalEvent(
             event_id=ctx.event_id,
             vendor=Vendor.SWETRIX,
             site_id=ctx.site_id,
@@ -84,7 +84,7 @@ class SwetrixCustomEvent(_SwetrixBase):
         return v
 
     def to_canonical(self, ctx: HitContext) -> CanonicalEvent:
-        return CanonicalEvent.model_construct(
+        return CanonicalEvent(
             event_id=ctx.event_id,
             vendor=Vendor.SWETRIX,
             site_id=ctx.site_id,
@@ -105,7 +105,7 @@ class SwetrixCustomEvent(_SwetrixBase):
 
 class SwetrixHeartbeat(_SwetrixBase):
     def to_canonical(self, ctx: HitContext) -> CanonicalEvent:
-        return CanonicalEvent.model_construct(
+        return CanonicalEvent(
             event_id=ctx.event_id,
             vendor=Vendor.SWETRIX,
             site_id=ctx.site_id,

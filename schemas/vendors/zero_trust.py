@@ -46,7 +46,7 @@ class ZtaTrack(BaseModel):
     def to_canonical(self, ctx: HitContext) -> CanonicalEvent:
         utm = self.utm or ZtaUtm()
         props = {k: v for k, v in (("category", self.category), ("label", self.label)) if v is not None}
-        return CanonicalEvent.model_construct(
+        return CanonicalEvent(
             event_id=ctx.event_id,
             vendor=Vendor.ZERO_TRUST,
             site_id=ctx.site_id,

@@ -47,8 +47,7 @@ def test_corpus_case(case: Case, tmp_path: Path) -> None:
         assert headers.get(name) == value
     events = publisher.events
     for (_key, value), event in zip(publisher.sent, events, strict=True):
-        # Adapters build events with model_construct (the vendor model validated the input):
-        # what they publish must be exactly what a validated CanonicalEvent serialises to.
+        # What is published is exactly what a validated CanonicalEvent serialises to.
         assert event.model_dump_json().encode() == value
     assert sum(e.filtered_reason is None for e in events) == spec.get("stored", 0)
     assert sum(e.filtered_reason is not None for e in events) == spec.get("filtered", 0)
