@@ -2,9 +2,9 @@
 
 Stages, each with one contract:
   consume  → `Batch.take` decodes every message into a row per table or a dead letter;
-  flush    → `land` inserts each table's rows once (bisecting on data errors), retrying
-             transient errors with backoff while consumption is paused (polling continues, so
-             the consumer stays in its group);
+  flush    → `land` inserts each table's rows once (bisecting on data errors) on an insert
+             thread while the next batch is consumed; transient errors are retried with backoff
+             while consumption is paused (polling continues, so the consumer stays in its group);
   guard    → `SpikeGuard` stops the sink before a DLQ spike is produced or committed;
   dead     → dead letters produced and acknowledged;
   commit   → offsets committed synchronously, only now.
@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
@@ -71,6 +72,8 @@ class SinkConsumer:
         self._flushing = False
         self._in_rebalance = False
         self._held: list[Message] = []  # delivered while paused (a partition assigned mid-retry)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sink-insert")
+        self._inflight: tuple[Batch, Future[list[DeadLetter]]] | None = None
         self._stop = threading.Event()
         self.assigned = threading.Event()
 
@@ -107,12 +110,15 @@ class SinkConsumer:
         try:
             while not stop.is_set():
                 self._consume_once()
+                if self._inflight is not None and self._inflight[1].done():
+                    self._finish_inflight()
                 if self._batch.messages >= self._max_rows or (
                     self._batch.messages and self._batch.age() >= self._max_seconds
                 ):
-                    self.flush()
+                    self.flush(wait=False)
             self.flush()
         finally:
+            self._pool.shutdown(wait=True)
             self._consumer.close()
             self._dlq.close()
 
@@ -128,27 +134,47 @@ class SinkConsumer:
             elif err.code() != KafkaError._PARTITION_EOF:
                 log.warning("consumer error: %s", err)
 
-    def flush(self) -> None:
+    def flush(self, wait: bool = True) -> None:
+        """Hand the current batch to the insert thread, after finishing the one in flight.
+
+        The insert of batch k runs (chDB and the network release the GIL) while batch k+1 is
+        consumed and decoded; batch k is committed before batch k+1 is handed over, so commits
+        stay in offset order. `wait=True` (shutdown, rebalance) also finishes the batch handed over.
+        """
+        self._finish_inflight()
         batch = self._batch
-        if not batch.messages:
+        if batch.messages:
+            self._batch = Batch()
+            self._inflight = (batch, self._pool.submit(self._land, batch))
+        if wait:
+            self._finish_inflight()
+
+    def _finish_inflight(self) -> None:
+        """Wait for the batch in flight; retry it here on transient errors; DLQ; commit."""
+        if self._inflight is None:
             return
+        batch, future = self._inflight
         self._flushing = True
         try:
-            dead = self._land(batch)
+            try:
+                dead = future.result()
+            except TransientInsertError:
+                dead = self._retrying(lambda: self._land(batch))
             self._guard.check(batch.messages, len(dead))
             self._dlq.send(dead)
             self._commit(batch)
         finally:
             self._flushing = False
+            self._inflight = None
         SINK_BATCH_ROWS.observe(batch.messages)
-        self._batch = Batch()
         held, self._held = self._held, []
         self._take(held)
 
     def _land(self, batch: Batch) -> list[DeadLetter]:
+        """Insert every table's rows once (bisecting on data errors); the batch's dead letters."""
         token = dedup_token(batch.ranges)
-        refused = self._retrying(lambda: land(batch.events, token, self._writers[EVENTS].insert))
-        filtered_refused = self._retrying(lambda: land(batch.filtered, token, self._writers[FILTERED].insert))
+        refused = land(batch.events, token, self._writers[EVENTS].insert)
+        filtered_refused = land(batch.filtered, token, self._writers[FILTERED].insert)
         if filtered_refused:
             raise DataInsertError(f"filtered_hits refused rows: {filtered_refused[0][1]}")
         if refused:
