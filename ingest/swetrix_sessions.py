@@ -24,6 +24,7 @@ from schemas.swetrix_state import SESSION_PATH, SessionTouch, SessionVerdict
 log = logging.getLogger("hitstream.ingest")
 RETRY_AFTER_S = 5
 ROUNDS = 2
+POOL_SIZE = 512
 ROUND_PAUSE_S = 0.2
 
 
@@ -44,7 +45,12 @@ class ProcessorSessions:
 
     def _client(self) -> aiohttp.ClientSession:
         if self._http is None or self._http.closed:
-            self._http = aiohttp.ClientSession(timeout=self._timeout, raise_for_status=False)
+            # aiohttp's default pool (100 connections) would queue verdicts behind each other at
+            # the hundreds of concurrent requests one ingest process serves.
+            connector = aiohttp.TCPConnector(limit=POOL_SIZE, keepalive_timeout=30)
+            self._http = aiohttp.ClientSession(
+                timeout=self._timeout, raise_for_status=False, connector=connector
+            )
         return self._http
 
     async def touch(self, touch: SessionTouch) -> SessionVerdict:
