@@ -81,6 +81,10 @@ def running_pipeline(env: PipelineEnv, sites: dict[str, Any] | None = None) -> I
     running = RunningPipeline(env, ingest_port, ch_port, services)
     try:
         wait_for(lambda: http_ok(f"{running.ingest_url}/readyz"), 60, "ingest ready")
+        # Swetrix hits need a session verdict: wait until the worker owns its partitions.
+        probe = urllib.request.Request(f"http://127.0.0.1:{web_port}/swetrix/session/", method="POST",
+                                       data=b'{"key":"probe|probe","kind":"heartbeat","at":"2026-01-01T00:00:00Z"}')
+        wait_for(lambda: urllib.request.urlopen(probe, timeout=2).status == 200, 90, "processor session view")
         wait_for(lambda: http_ok(f"{running.ch_url}/ping"), 60, "sink HTTP interface")
         yield running
     except BaseException:
