@@ -70,14 +70,14 @@ def _du_mib(path: Path) -> float:
 
 
 def _measure(proc: subprocess.Popen[bytes], bootstrap: str, out_topic: str, partitions: int, n: int,
-             timeout_s: float) -> tuple[float, float, float]:
+             timeout_s: float, state_dir: Path | None = None) -> tuple[float, float, float]:
     """(events/s from first to last output message, peak RSS MiB, worker CPU µs per event).
 
     CPU time per event is the figure that survives a noisy, shared machine: wall-clock rates
     drop when other processes take the cores, CPU per event does not."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-watch"})
     deadline, first_at, first_count, peak = time.monotonic() + timeout_s, None, 0, 0.0
-    first_cpu = 0.0
+    first_cpu, next_report = 0.0, time.monotonic() + 60
     try:
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -85,6 +85,10 @@ def _measure(proc: subprocess.Popen[bytes], bootstrap: str, out_topic: str, part
             count = _end_offsets(consumer, out_topic, partitions)
             peak = max(peak, _rss_mib(proc.pid))
             now = time.monotonic()
+            if state_dir is not None and now >= next_report:  # progress for long runs
+                next_report = now + 60
+                print(f"  ... {count} events out, worker RSS {_rss_mib(proc.pid):.0f} MiB, "
+                      f"state {_du_mib(state_dir):.0f} MiB", flush=True)
             if count and first_at is None:
                 first_at, first_count, first_cpu = now, count, _cpu_seconds(proc.pid)
             if count >= n and first_at is not None:
@@ -106,7 +110,9 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
-def _worker_env(bootstrap: str, name: str, raw: str, partitions: int, tmp: Path, secret: str) -> dict[str, str]:
+def _worker_env(
+    bootstrap: str, name: str, raw: str, partitions: int, tmp: Path, secret: str
+) -> dict[str, str]:
     return {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "HITSTREAM_TOPIC_RAW": raw,
             "HITSTREAM_TOPIC_ENRICHED": f"{name}.enriched", "HITSTREAM_TOPIC_DLQ": f"{name}.dlq",
             "HITSTREAM_TOPIC_PARTITIONS": str(partitions), "HITSTREAM_STATE_DIR": str(tmp / name),
@@ -121,7 +127,8 @@ def run_full(bootstrap: str, name: str, raw: str, partitions: int, n: int, tmp: 
     log = (tmp / f"{name}.log").open("wb")
     proc = subprocess.Popen([HITSTREAM, "process"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        rate, peak, cpu = _measure(proc, bootstrap, f"{name}.enriched", partitions, n, timeout_s)
+        rate, peak, cpu = _measure(proc, bootstrap, f"{name}.enriched", partitions, n, timeout_s,
+                                   tmp / name / "faust")
         time.sleep(2)  # let RocksDB flush its memtables before sizing the state
         return {"rate": rate, "peak_rss_mib": peak, "rss_mib": _rss_mib(proc.pid), "cpu_us": cpu,
                 "state_mib": _du_mib(tmp / name / "faust")}
@@ -160,10 +167,30 @@ def one_event_visitors(n: int, secret: bytes, start: int = 0) -> Iterator[Hit]:
         yield Hit(f"example|{routing(ip, str(i))}".encode(), json.dumps(doc).encode())
 
 
+def compare(bootstrap: str, run_id: str, events: int, partitions: int, tmp: Path, key: bytes, secret: str,
+            timeout_s: float) -> None:
+    raw = f"{run_id}.raw"
+    ensure(bootstrap, [NewTopic(raw, partitions, 1)])
+    per_visitor = 8
+    t = time.monotonic()
+    n = publish(bootstrap, raw, visits(max(1, events // per_visitor), per_visitor, key))
+    print(f"published {n} events in {time.monotonic() - t:.1f}s", flush=True)
+    base = run_passthrough(bootstrap, f"{run_id}-pass", raw, partitions, n, tmp, timeout_s)
+    print(f"pass-through faust agent : {base['rate']:8.0f} events/s, {base['cpu_us']:6.0f} CPU µs/event "
+          f"(peak RSS {base['peak_rss_mib']:.0f} MiB)", flush=True)
+    full = run_full(bootstrap, f"{run_id}-full", raw, partitions, n, tmp, secret, timeout_s)
+    print(f"full enrichment worker   : {full['rate']:8.0f} events/s, {full['cpu_us']:6.0f} CPU µs/event "
+          f"(peak RSS {full['peak_rss_mib']:.0f} MiB)")
+    print(f"ratio full / pass-through: {full['rate'] / base['rate']:.0%} wall-clock, "
+          f"{base['cpu_us'] / full['cpu_us']:.0%} by CPU time; "
+          f"one dedicated core would give ~{1e6 / full['cpu_us']:.0f} events/s", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--events", type=int, default=200_000, help="events in the throughput comparison")
-    ap.add_argument("--visitors", type=int, default=1_000_000, help="distinct visitors for the state phase (0: skip)")
+    ap.add_argument("--events", type=int, default=200_000, help="events to compare (0: skip)")
+    ap.add_argument("--visitors", type=int, default=1_000_000,
+                    help="distinct visitors for the state phase (0: skip)")
     ap.add_argument("--partitions", type=int, default=6)
     ap.add_argument("--timeout", type=float, default=1800)
     args = ap.parse_args()
@@ -173,27 +200,14 @@ def main() -> None:
     secret = base64.b64encode(key).decode()
     run_id = f"bp{uuid.uuid4().hex[:8]}"
     try:
-        raw = f"{run_id}.raw"
-        ensure(bootstrap, [NewTopic(raw, args.partitions, 1)])
-        per_visitor = 8
-        t = time.monotonic()
-        n = publish(bootstrap, raw, visits(max(1, args.events // per_visitor), per_visitor, key))
-        print(f"published {n} events in {time.monotonic() - t:.1f}s")
-        base = run_passthrough(bootstrap, f"{run_id}-pass", raw, args.partitions, n, tmp, args.timeout)
-        print(f"pass-through faust agent : {base['rate']:8.0f} events/s, {base['cpu_us']:6.0f} CPU µs/event "
-              f"(peak RSS {base['peak_rss_mib']:.0f} MiB)")
-        full = run_full(bootstrap, f"{run_id}-full", raw, args.partitions, n, tmp, secret, args.timeout)
-        print(f"full enrichment worker   : {full['rate']:8.0f} events/s, {full['cpu_us']:6.0f} CPU µs/event "
-              f"(peak RSS {full['peak_rss_mib']:.0f} MiB)")
-        print(f"ratio full / pass-through: {full['rate'] / base['rate']:.0%} wall-clock, "
-              f"{base['cpu_us'] / full['cpu_us']:.0%} by CPU time; "
-              f"one dedicated core would give ~{1e6 / full['cpu_us']:.0f} events/s")
+        if args.events:
+            compare(bootstrap, run_id, args.events, args.partitions, tmp, key, secret, args.timeout)
         if args.visitors:
             raw_m = f"{run_id}.million"
             ensure(bootstrap, [NewTopic(raw_m, args.partitions, 1)])
             t = time.monotonic()
             m = publish(bootstrap, raw_m, one_event_visitors(args.visitors, key))
-            print(f"published {m} single-event visitors in {time.monotonic() - t:.1f}s")
+            print(f"published {m} single-event visitors in {time.monotonic() - t:.1f}s", flush=True)
             st = run_full(bootstrap, f"{run_id}-state", raw_m, args.partitions, m, tmp, secret, args.timeout)
             print(f"{m} visitors in state    : {st['rate']:8.0f} events/s, {st['cpu_us']:.0f} CPU µs/event, "
                   f"worker RSS {st['rss_mib']:.0f} MiB "
