@@ -58,8 +58,11 @@ class Service:
 
     def start(self) -> Service:
         log = self.log_path.open("wb")
+        # A session (process group) of its own: a service may have children (granian's worker),
+        # and stop/kill must reach all of them, as an orchestrator's would.
         self.proc = subprocess.Popen(
-            [HITSTREAM, self.name, *self.args], env=self.env, stdout=log, stderr=subprocess.STDOUT
+            [HITSTREAM, self.name, *self.args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         return self
 
@@ -72,15 +75,24 @@ class Service:
     def stop(self, timeout_s: float = 30.0) -> int | None:
         if self.proc is None or self.proc.poll() is not None:
             return self.proc.returncode if self.proc else None
-        self.proc.send_signal(signal.SIGTERM)
+        self._signal_group(signal.SIGTERM)
         try:
-            return self.proc.wait(timeout=timeout_s)
+            code = self.proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait()
+            self._signal_group(signal.SIGKILL)
+            code = self.proc.wait()
+        self._signal_group(signal.SIGKILL)  # children that outlived their parent
+        return code
 
     def kill(self) -> None:
-        """kill -9: no drain, no flush, no commit."""
+        """kill -9 of the service and its children: no drain, no flush, no commit."""
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
+            self._signal_group(signal.SIGKILL)
             self.proc.wait()
+
+    def _signal_group(self, sig: int) -> None:
+        assert self.proc is not None
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
