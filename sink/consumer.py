@@ -31,6 +31,7 @@ from sink.writer import EVENTS, FILTERED, TableWriter, dedup_token, land
 
 log = logging.getLogger("hitstream.sink")
 T = TypeVar("T")
+_POLL_S = 0.5
 
 
 class Stopping(SinkError):
@@ -123,7 +124,9 @@ class SinkConsumer:
             self._dlq.close()
 
     def _consume_once(self) -> None:
-        wait = max(0.05, self._max_seconds - self._batch.age()) if self._batch.messages else self._max_seconds
+        # Never block longer than _POLL_S: a stop request or a finished insert is noticed promptly.
+        wait = self._max_seconds - self._batch.age() if self._batch.messages else self._max_seconds
+        wait = min(max(0.05, wait), _POLL_S)
         self._take(self._consumer.consume(num_messages=self._max_rows - self._batch.messages, timeout=wait))
 
     def _take(self, msgs: list[Message]) -> None:

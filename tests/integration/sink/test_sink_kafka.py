@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from click.testing import CliRunner
 from clickhouse_connect.driver.client import Client
@@ -80,6 +82,24 @@ def test_sink_killed_mid_stream_loses_and_duplicates_nothing(
         assert sink.count() == _stored(evs)
         assert sink.count("SELECT count() FROM events FINAL") == _stored(evs)
         assert sink.snapshot() == _expected(ch_client, evs)
+    finally:
+        sink.stop()
+
+
+def test_sigterm_flushes_and_commits_the_batch_it_holds(pipeline_env: PipelineEnv) -> None:
+    evs = events(500, seed=35)
+    topic = pipeline_env.topics["enriched"]
+    n = produce(pipeline_env.bootstrap, topic, encoded(evs))
+    # Neither batch trigger can fire on its own: only the shutdown flushes.
+    sink = SinkProcess(pipeline_env, SINK_BATCH_MAX_ROWS="100000", SINK_BATCH_MAX_SECONDS="600").start()
+    wait_for(sink.ready, 60, "sink assigned")
+    time.sleep(5)  # let it fetch the 500 messages into its batch
+    assert committed(pipeline_env.bootstrap, f"{pipeline_env.name}-sink", topic) == 0
+    assert sink.stop() == 0
+    assert committed(pipeline_env.bootstrap, f"{pipeline_env.name}-sink", topic) == n
+    sink.start()
+    try:
+        assert sink.count() == _stored(evs)
     finally:
         sink.stop()
 
