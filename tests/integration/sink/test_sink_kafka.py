@@ -86,6 +86,28 @@ def test_sink_killed_mid_stream_loses_and_duplicates_nothing(
         sink.stop()
 
 
+def test_a_rebalance_hands_partitions_over_without_duplicates(pipeline_env: PipelineEnv) -> None:
+    """Two sinks in one group, each with its own chDB: together they hold every event exactly once,
+    which only holds if the first flushes and commits before giving partitions to the second."""
+    topic = pipeline_env.topics["enriched"]
+    evs = events(12_000, seed=36)
+    first = SinkProcess(pipeline_env, SINK_BATCH_MAX_ROWS="300", SINK_BATCH_MAX_SECONDS="5").start()
+    second = SinkProcess(pipeline_env, SINK_BATCH_MAX_ROWS="300", SINK_BATCH_MAX_SECONDS="5")
+    group = f"{pipeline_env.name}-sink"
+    try:
+        produce(pipeline_env.bootstrap, topic, encoded(evs[:6000]))
+        wait_for(lambda: committed(pipeline_env.bootstrap, group, topic) > 0, 60, "first sink committing")
+        second.start(CLICKHOUSE_URL=f"chdb://{pipeline_env.state_dir / 'clickhouse-2'}")
+        n = 6000 + produce(pipeline_env.bootstrap, topic, encoded(evs[6000:]))
+        wait_for(lambda: committed(pipeline_env.bootstrap, group, topic) == n, 180, "both sinks done")
+        wait_for(second.ready, 30, "second sink holds partitions")
+        assert first.count() + second.count() == _stored(evs)
+        assert second.count() > 0
+    finally:
+        second.stop()
+        first.stop()
+
+
 def test_sigterm_flushes_and_commits_the_batch_it_holds(pipeline_env: PipelineEnv) -> None:
     evs = events(500, seed=35)
     topic = pipeline_env.topics["enriched"]
