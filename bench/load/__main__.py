@@ -40,7 +40,8 @@ def print_report(r: LoadReport) -> None:
     print("  answers " + ", ".join(f"{k}: {v}" for k, v in r.statuses.items()))
     print(f"  sent {rec.sent}  accepted {rec.accepted}  rejected {rec.rejected}  unanswered {rec.unanswered}")
     print(f"  expected stored {rec.expected_stored}  stored {rec.stored}  lost {rec.lost}  "
-          f"duplicates {rec.duplicates}  unexpected {rec.unexpected}")
+          f"duplicates {rec.duplicates}  unexpected {rec.unexpected}  "
+          f"(physical rows awaiting merge {rec.raw_duplicate_rows})")
     if rec.lost_by_path:
         print(f"  lost by path {rec.lost_by_path}")
     print(f"  heartbeats expected {rec.heartbeats_expected}  stored {rec.heartbeats_stored}")

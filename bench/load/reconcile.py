@@ -26,7 +26,8 @@ class Reconciliation:
     expected_stored: int = 0
     stored: int = 0
     lost: int = 0
-    duplicates: int = 0
+    duplicates: int = 0  # distinct event_ids stored more than once for one hit
+    raw_duplicate_rows: int = 0  # physical rows not yet folded by ReplacingMergeTree merges
     unexpected: int = 0
     heartbeats_expected: int = 0
     heartbeats_stored: int = 0
@@ -73,10 +74,11 @@ def reconcile(answers: list[Answer], client: Any, run: str) -> Reconciliation:
     r.expected_stored = len(must)
     marker = "if(properties['lg'] != '', properties['lg'], page_path)"
     rows = client.query(
-        f"SELECT {marker} AS m, count() FROM events WHERE startsWith(m, %(p)s) GROUP BY m",
+        f"SELECT {marker} AS m, uniqExact(event_id), count() FROM events WHERE startsWith(m, %(p)s) GROUP BY m",
         parameters={"p": f"/lg/{run}/"},
     ).result_rows
-    counts = {m: n for m, n in rows}
+    counts = {m: n for m, n, _ in rows}
+    r.raw_duplicate_rows = sum(raw - n for _, n, raw in rows)
     r.stored = sum(1 for m in must if counts.get(m, 0) >= 1)
     r.lost = len(must) - r.stored
     paths = {a.hit.marker: a.hit.path for a in answers if a.hit.marker}
