@@ -144,6 +144,8 @@ def _process(cmd: list[str], env: dict[str, str], ready_url: str, log: Path) -> 
 
 
 def _trivial_cmd(server: str, port: int) -> list[str]:
+    if server == "httptools":
+        return [*_pin(0), sys.executable, "-m", "bench.ingest_apps", str(port), "httptools"]
     if server == "granian":
         return [
             *_pin(0),
@@ -336,7 +338,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--duration", type=float, default=10.0, help="Seconds per measurement.")
     p.add_argument("--connections", type=int, default=64, help="Concurrent keep-alive connections.")
     p.add_argument("--endpoints", default=",".join(ENDPOINTS), help="Comma-separated vendors.")
-    p.add_argument("--servers", default="granian,uvicorn", help="Comma-separated: granian, uvicorn.")
+    p.add_argument(
+        "--servers", default="httptools,granian,uvicorn", help="Comma-separated: httptools, granian, uvicorn."
+    )
     p.add_argument("--loadgen", choices=["auto", "wrk", "python"], default="auto")
     p.add_argument("--json-out", type=Path, default=None)
     args = p.parse_args(argv)

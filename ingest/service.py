@@ -16,6 +16,10 @@ def run(settings: IngestSettings | None = None) -> None:
     ensure_topics(settings.shared)
     if settings.server == "uvicorn":
         _run_uvicorn(settings)
+    elif settings.server == "httptools":
+        from ingest.httpserve import run as run_httptools
+
+        run_httptools(settings)
     else:
         _run_granian(settings)
 

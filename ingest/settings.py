@@ -37,10 +37,11 @@ class IngestSettings(BaseSettings):
         description="Peers (IPs or CIDRs) whose X-Forwarded-For is believed for the client IP.",
     )
     log_level: str = Field(default="info", description="Log level of the ingest service.")
-    server: Literal["granian", "uvicorn"] = Field(
+    server: Literal["granian", "uvicorn", "httptools"] = Field(
         default="granian",
-        description="HTTP server: granian (RSGI, Rust HTTP parser; measured faster) or uvicorn "
-        "(ASGI on uvloop + httptools).",
+        description="HTTP server: granian (RSGI, Rust HTTP parser), uvicorn (ASGI on uvloop + "
+        "httptools) or httptools (hitstream's own asyncio protocol on uvloop + httptools/llhttp, "
+        "no ASGI/RSGI layer). Measurements: docs/benchmarks.md#ingest.",
     )
     processor_urls: Annotated[tuple[str, ...], NoDecode] = Field(
         default=("http://127.0.0.1:6066",),
