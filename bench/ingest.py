@@ -221,7 +221,8 @@ def _load(port: int, name: str, args: argparse.Namespace, work: Path, duration: 
         )
         cmd = [*_pin(1), sys.executable, "-m", "bench.ingest_load", str(spec)]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=duration + 60).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return result
 
 
 def _summary(raw: dict[str, float]) -> dict[str, float]:
@@ -301,11 +302,9 @@ def run_raw_kafka(args: argparse.Namespace) -> dict[str, float]:
         str(args.connections),
         str(args.duration),
     ]
-    return json.loads(
-        subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=args.duration + 120)
-        .stdout.strip()
-        .splitlines()[-1]
-    )
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=args.duration + 120).stdout
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return result
 
 
 @contextmanager
