@@ -15,14 +15,14 @@ import asyncio
 import logging
 import time
 from collections import deque
-from email.utils import formatdate
-from http import HTTPStatus
 from typing import Protocol, cast
 from urllib.parse import unquote
 
 import httptools
 
 from ingest.http import Request, Response
+from ingest.httpwire import encode
+from ingest.httpwire import error_response as _error
 
 MAX_HEAD_BYTES = 16 * 1024  # request line + headers
 MAX_HEADERS = 100
@@ -40,36 +40,6 @@ class App(Protocol):
     def too_large(self, method: str, path: str, size: int) -> Response: ...
     def precheck(self, req: Request) -> Response | None: ...
     async def handle(self, req: Request) -> Response: ...
-
-
-_STATUS: dict[int, bytes] = {s.value: f"HTTP/1.1 {s.value} {s.phrase}\r\n".encode() for s in HTTPStatus}
-_date_cache: list[object] = [0, b""]
-
-
-def _date() -> bytes:
-    now = int(time.time())
-    if _date_cache[0] != now:
-        _date_cache[0] = now
-        _date_cache[1] = f"date: {formatdate(now, usegmt=True)}\r\n".encode()
-    return _date_cache[1]  # type: ignore[return-value]
-
-
-def encode(resp: Response, keep_alive: bool, head: bool = False) -> bytes:
-    """One write per response: status line, headers, content-length, connection, body."""
-    status = _STATUS.get(resp.status) or f"HTTP/1.1 {resp.status} Unknown\r\n".encode()
-    parts = [status]
-    parts += [f"{k}: {v}\r\n".encode("latin-1") for k, v in resp.headers]
-    parts.append(b"content-length: %d\r\n" % len(resp.body))
-    parts.append(b"connection: keep-alive\r\n" if keep_alive else b"connection: close\r\n")
-    parts.append(_date())
-    parts.append(b"\r\n")
-    if not head:
-        parts.append(resp.body)
-    return b"".join(parts)
-
-
-def _error(status: int, message: str) -> Response:
-    return Response(status, b'{"error":"%s"}' % message.encode(), [("content-type", "application/json")])
 
 
 class Pending:
