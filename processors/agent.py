@@ -80,7 +80,7 @@ async def _salt(day: date) -> bytes | None:
 
 def _with_state(
     event: EnrichedEvent, key: bytes, offset: int
-) -> tuple[EnrichedEvent | None, Callable[[], None]]:
+) -> tuple[EnrichedEvent, Callable[[], None]]:
     """The event with its session fields, and the state writes to make once it has been sent
     (output first, then state: a crash in between redelivers the event and recomputes it)."""
     EVENT_TIME.set(event.event_time.timestamp())
@@ -90,7 +90,8 @@ def _with_state(
     seen = bool(visitor_days[day_key].value()) if event.filtered_reason is None else True
     outcome = state.apply(event, key, before, seen, limits, offset)
     if outcome.redelivered:
-        return None, _nothing
+        PROCESSOR_EVENTS.labels("redelivered").inc()
+        return outcome.event, _nothing
 
     def write() -> None:
         EVENT_TIME.set(event.event_time.timestamp())
@@ -119,9 +120,6 @@ async def handle(key: bytes | None, value: bytes, partition: int, offset: int) -
         return
     state_key = key or f"{result.site_id}|{result.visitor_key}".encode()
     event, write_state = _with_state(result, state_key, offset)
-    if event is None:
-        PROCESSOR_EVENTS.labels("redelivered").inc()
-        return
     _watermark = max(_watermark, event.event_time.timestamp())
     if event.session_id is not None:
         live.touch(event.site_id, state_key, partition, event.event_time.timestamp())

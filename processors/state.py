@@ -32,14 +32,16 @@ def apply(
     """Events a vendor promised to drop (`filtered_reason`) pass through untouched by state.
 
     `offset` is the event's raw-topic offset. Kafka redelivers events whose offsets were not
-    committed yet (after a rebalance or a crash); one whose offset is not past the last offset
-    the key's state already applied is reported as `redelivered`, and the agent does not emit
-    it again, so a redelivery never produces a second, different answer for the same event.
+    committed yet (after a crash or a rebalance). The state already counts such an event, so it
+    is not applied again; but its first output may never have reached Kafka (the worker can die
+    after writing state and before its output was acknowledged), so it is emitted again rather
+    than dropped, and the sink keeps one row per `event_id`. The last applied event is re-emitted
+    exactly as the first time; an older one keeps its session id, with `session_seq` 0 (unknown).
     """
     if event.filtered_reason is not None:
         return Outcome(event, session, False)
     if session is not None and 0 <= offset <= session.offset:
-        return Outcome(event, session, False, redelivered=True)
+        return Outcome(_as_before(event, session, offset), session, False, redelivered=True)
     kind = event.event_type.value
     placement, new_session = sessions.place(
         session,
@@ -60,5 +62,23 @@ def apply(
     if placement.too_fast and not event.is_bot:
         update.update(is_bot=True, bot_reason=BEHAVIOUR_REASON, device_type="bot")
     if new_session is not None and new_session is not session:
-        new_session = replace(new_session, offset=offset)
+        flags = (placement.is_new_session, unique, placement.is_late, placement.too_fast)
+        new_session = replace(new_session, offset=offset, last_flags=flags)
     return Outcome(event.model_copy(update=update), new_session, unique)
+
+
+def _as_before(event: EnrichedEvent, session: SessionState, offset: int) -> EnrichedEvent:
+    """A redelivered event with the answer it was given the first time, as far as state knows."""
+    if offset == session.offset and session.last_flags is not None:
+        new, unique, late, too_fast = session.last_flags
+        update: dict[str, object] = {
+            "session_id": session.session_id,
+            "is_new_session": new,
+            "session_seq": session.seq,
+            "is_unique": unique,
+            "is_late": late,
+        }
+        if too_fast and not event.is_bot:
+            update.update(is_bot=True, bot_reason=BEHAVIOUR_REASON, device_type="bot")
+        return event.model_copy(update=update)
+    return event.model_copy(update={"session_id": session.session_id, "session_seq": 0})

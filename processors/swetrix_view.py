@@ -71,7 +71,8 @@ async def _ensure_changelog_metadata(app: faust.App, table: faust.Table) -> None
     topic = table.changelog_topic.get_topic_name()
     if topic in _METADATA_READY:
         return
-    producer = app.producer._ensure_producer()  # faust's aiokafka producer; partitions_for is public
+    # faust's aiokafka driver; `partitions_for` is aiokafka's public API for exactly this.
+    producer = app.producer._ensure_producer()  # type: ignore[attr-defined]
     await producer.partitions_for(topic)
     _METADATA_READY.add(topic)
 

@@ -44,6 +44,9 @@ class SessionState:
     window_start: float
     window_count: int
     offset: int = -1  # raw-topic offset of the last event applied: redeliveries are recognised
+    # What the last applied event was told (is_new_session, is_unique, is_late, too_fast), so a
+    # redelivery of it is emitted again exactly as the first time.
+    last_flags: tuple[bool, bool, bool, bool] | None = None
 
     def to_json(self) -> list[Any]:
         return [
@@ -54,12 +57,17 @@ class SessionState:
             self.window_start,
             self.window_count,
             self.offset,
+            list(self.last_flags) if self.last_flags is not None else None,
         ]
 
     @classmethod
     def from_json(cls, raw: list[Any]) -> SessionState:
         offset = int(raw[6]) if len(raw) > 6 else -1
-        return cls(str(raw[0]), float(raw[1]), float(raw[2]), int(raw[3]), float(raw[4]), int(raw[5]), offset)
+        flags = raw[7] if len(raw) > 7 else None
+        last = (bool(flags[0]), bool(flags[1]), bool(flags[2]), bool(flags[3])) if flags else None
+        return cls(
+            str(raw[0]), float(raw[1]), float(raw[2]), int(raw[3]), float(raw[4]), int(raw[5]), offset, last
+        )
 
 
 @dataclass(frozen=True, slots=True)
