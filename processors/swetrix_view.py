@@ -64,7 +64,7 @@ def install(app: faust.App, table: TableT[bytes, Any]) -> None:
             table.pop(k, None)
 
 
-async def _ensure_changelog_metadata(app: faust.App, table: faust.Table) -> None:
+async def _ensure_changelog_metadata(app: faust.App, table: faust.types.TableT[bytes, Any]) -> None:
     """faust finds a key's owner through its producer's partitioner, which needs the producer to
     know the changelog topic's partitions; a producer that never wrote to it yet does not (and
     faust then fails with a TypeError), so ask for that metadata once."""
