@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -34,6 +34,11 @@ class IpCipher:
     """Encrypts the client IP for its trip over the raw topic; only processors decrypt it."""
 
     key: bytes
+    _aead: AESGCM = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # One cipher object for the process: building it costs more than one encryption.
+        object.__setattr__(self, "_aead", AESGCM(self.key))
 
     @classmethod
     def from_secret(cls, secret: bytes) -> IpCipher:
@@ -41,13 +46,13 @@ class IpCipher:
 
     def encrypt(self, ip: str) -> str:
         nonce = os.urandom(_NONCE_BYTES)
-        sealed = AESGCM(self.key).encrypt(nonce, ip.encode(), b"hitstream-ip")
+        sealed = self._aead.encrypt(nonce, ip.encode(), b"hitstream-ip")
         return base64.urlsafe_b64encode(nonce + sealed).decode()
 
     def decrypt(self, token: str) -> str:
         try:
             raw = base64.urlsafe_b64decode(token.encode())
-            plain = AESGCM(self.key).decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], b"hitstream-ip")
+            plain = self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], b"hitstream-ip")
         except (InvalidTag, ValueError) as exc:
             raise DecryptError("client IP ciphertext did not authenticate") from exc
         return plain.decode()
