@@ -43,7 +43,7 @@ app = faust.App(
     topic_replication_factor=shared.topic_replication,
     web_host=settings.web_host,
     web_port=settings.web_port,
-    canonical_url=f"http://{settings.web_host}:{settings.web_port}",
+    canonical_url=f"http://{settings.advertised_host}:{settings.web_port}",
     # Views touch tables and faust's HTTP client: they must run on the worker's own event loop.
     web_in_thread=False,
     producer_acks=-1,

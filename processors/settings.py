@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from functools import cache
 from pathlib import Path
 
@@ -58,6 +59,14 @@ class ProcessorSettings(BaseSettings):
     @property
     def salt_topic_name(self) -> str:
         return self.salt_topic or f"{self.app_id}-salts"
+
+    @property
+    def advertised_host(self) -> str:
+        """How other workers reach this one's web server (faust forwards table requests to the
+        key's owner): the bind address, or the host name when bound to every interface."""
+        if self.web_host in ("0.0.0.0", "::", ""):
+            return socket.gethostname()
+        return self.web_host
 
     @property
     def state_path(self) -> Path:

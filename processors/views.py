@@ -1,4 +1,5 @@
-"""Web views besides Swetrix sessions: Prometheus `/metrics` and live visitors (`/live/`)."""
+"""Web views besides Swetrix sessions: health (`/healthz`, `/readyz`), Prometheus `/metrics`
+and live visitors (`/live/`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,21 @@ from processors.live import LiveVisitors
 
 
 def install(app: faust.App, live: LiveVisitors) -> None:
+    @app.page("/healthz")
+    class Health(View):
+        async def get(self, request: Request) -> Response:
+            return self.json({"status": "ok"})
+
+    @app.page("/readyz")
+    class Ready(View):
+        """Ready: partitions assigned, no rebalance under way, table state recovered."""
+
+        async def get(self, request: Request) -> Response:
+            assigned = bool(app.consumer.assignment())
+            ready = assigned and not app.rebalancing and not app.tables.recovery.in_recovery
+            return self.json({"ready": ready, "assigned_partitions": len(app.consumer.assignment())},
+                             status=200 if ready else 503)
+
     @app.page("/metrics")
     class Metrics(View):
         async def get(self, request: Request) -> Response:
