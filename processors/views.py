@@ -27,7 +27,8 @@ def install(app: faust.App, live: LiveVisitors) -> None:
 
         async def get(self, request: Request) -> Response:
             assigned = bool(app.consumer.assignment())
-            ready = assigned and not app.rebalancing and not app.tables.recovery.in_recovery
+            recovering = app.tables.recovery.in_recovery  # type: ignore[attr-defined]  # on TableManager
+            ready = assigned and not app.rebalancing and not recovering
             return self.json({"ready": ready, "assigned_partitions": len(app.consumer.assignment())},
                              status=200 if ready else 503)
 
