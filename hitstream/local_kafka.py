@@ -182,7 +182,10 @@ class LocalKafka:
         if self.data_dir.exists():
             shutil.rmtree(self.data_dir)
         cluster_id = _kafka_uuid()
-        cmd = self._java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props), "--standalone")
+        # `--cluster-id=…` in one word: an id may start with "-", which would read as an option.
+        cmd = self._java(
+            "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(props), "--standalone"
+        )
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             raise LocalKafkaError(f"formatting Kafka storage failed:\n{proc.stdout}{proc.stderr}")
