@@ -61,3 +61,16 @@ def setup(level: str = "INFO", service: str = "hitstream") -> None:
         lg = logging.getLogger(name)
         lg.handlers[:] = []
         lg.propagate = True
+
+
+def dict_config(level: str, service: str) -> dict[str, object]:
+    """The same JSON logging as a `logging.config.dictConfig` mapping, for frameworks that insist
+    on configuring logging themselves (faust's worker)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter, "service": service}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "root": {"level": level.upper(), "handlers": ["stderr"]},
+        "loggers": {name: {"level": "WARNING"} for name in ("aiokafka", "kafka", "urllib3")},
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from faust.worker import Worker
 
+from hitstream import logs
 from hitstream.kafka_admin import ensure, ensure_topics
 from processors.salts import topic_spec
 
@@ -19,4 +20,6 @@ def run() -> None:
     )
     settings.state_path.mkdir(parents=True, exist_ok=True)
     startup_report()
-    Worker(app, loglevel=settings.log_level).execute_from_commandline()
+    Worker(
+        app, loglevel=settings.log_level, logging_config=logs.dict_config(settings.log_level, "processors")
+    ).execute_from_commandline()
