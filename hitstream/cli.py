@@ -73,7 +73,9 @@ def migrate() -> None:
     logs.setup("INFO", "migrate")
     shared = SharedSettings()
     applied = m.apply(shared.clickhouse_dsn, shared.clickhouse_database)
-    click.echo(f"applied {len(applied)} migration(s)" + "".join(f"\n  {x.version:04d}_{x.name}" for x in applied))
+    click.echo(
+        f"applied {len(applied)} migration(s)" + "".join(f"\n  {x.version:04d}_{x.name}" for x in applied)
+    )
 
 
 @main.command()

@@ -9,6 +9,7 @@ data directory: the sink owns it and serves reads to everyone else (`sink.http_i
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 import clickhouse_connect
@@ -29,7 +30,7 @@ def quote_ident(name: str) -> str:
     return f"`{name}`"
 
 
-def connect(dsn: str, database: str | None = None, **kwargs: object) -> Client:
+def connect(dsn: str, database: str | None = None, **kwargs: Any) -> Client:
     try:
         if database is not None:
             return clickhouse_connect.get_client(dsn=dsn, database=database, **kwargs)

@@ -184,7 +184,12 @@ class LocalKafka:
         cluster_id = _kafka_uuid()
         # `--cluster-id=…` in one word: an id may start with "-", which would read as an option.
         cmd = self._java(
-            "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(props), "--standalone"
+            "kafka.tools.StorageTool",
+            "format",
+            f"--cluster-id={cluster_id}",
+            "-c",
+            str(props),
+            "--standalone",
         )
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:

@@ -7,7 +7,12 @@ from clickhouse_connect.driver.exceptions import ClickHouseError
 from hitstream.clickhouse import ClickHouseUnavailable, connect, redact
 from hitstream.settings import SharedSettings
 
-FORMATS = {"table": "PrettyCompactMonoBlock", "csv": "CSVWithNames", "json": "JSONEachRow", "tsv": "TSVWithNames"}
+FORMATS = {
+    "table": "PrettyCompactMonoBlock",
+    "csv": "CSVWithNames",
+    "json": "JSONEachRow",
+    "tsv": "TSVWithNames",
+}
 
 
 class QueryFailed(RuntimeError):

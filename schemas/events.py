@@ -66,7 +66,9 @@ class _EventCore(BaseModel):
     site_id: str = Field(description="hitstream site id (from the sites file), not the vendor's id.")
     event_type: EventType
     event_name: str | None = Field(default=None, description="Custom event name; None for pageviews.")
-    event_time: datetime = Field(description="When the hit happened (UTC): receive time, or HitKeep timestamp.")
+    event_time: datetime = Field(
+        description="When the hit happened (UTC): receive time, or HitKeep timestamp."
+    )
     received_at: datetime = Field(description="When ingest accepted the hit (UTC).")
 
     page_url: str | None = Field(default=None, description="Absolute page URL when the vendor sends one.")

@@ -20,8 +20,12 @@ def _parse() -> LoadConfig:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--bot-share", type=float, default=0.05)
     p.add_argument("--invalid-share", type=float, default=0.03)
-    p.add_argument("--hot-share", type=float, default=0.0,
-                   help="share of requests from one hot visitor (one Kafka key), e.g. 0.2")
+    p.add_argument(
+        "--hot-share",
+        type=float,
+        default=0.0,
+        help="share of requests from one hot visitor (one Kafka key), e.g. 0.2",
+    )
     p.add_argument("--processors", type=int, default=1, help="faust workers (default 1)")
     p.add_argument("--partitions", type=int, default=6)
     p.add_argument("--fault", choices=FAULTS, default=None)
@@ -29,9 +33,21 @@ def _parse() -> LoadConfig:
     p.add_argument("--outage", type=float, default=5, help="seconds the fault lasts (default 5)")
     p.add_argument("--state-dir", type=Path, default=Path(".hitstream/load"))
     a = p.parse_args()
-    return LoadConfig(rate=a.rate, duration_s=a.duration, sites=a.sites, seed=a.seed, bot_share=a.bot_share,
-                      invalid_share=a.invalid_share, hot_share=a.hot_share, processors=a.processors, partitions=a.partitions,
-                      fault=a.fault, fault_at_s=a.fault_at, outage_s=a.outage, state_dir=a.state_dir)
+    return LoadConfig(
+        rate=a.rate,
+        duration_s=a.duration,
+        sites=a.sites,
+        seed=a.seed,
+        bot_share=a.bot_share,
+        invalid_share=a.invalid_share,
+        hot_share=a.hot_share,
+        processors=a.processors,
+        partitions=a.partitions,
+        fault=a.fault,
+        fault_at_s=a.fault_at,
+        outage_s=a.outage,
+        state_dir=a.state_dir,
+    )
 
 
 def print_report(r: LoadReport) -> None:
@@ -39,19 +55,29 @@ def print_report(r: LoadReport) -> None:
     print(f"run {r.run}: {r.config.rate:.0f} req/s for {r.config.duration_s:.0f}s, fault={r.config.fault}")
     print("  answers " + ", ".join(f"{k}: {v}" for k, v in r.statuses.items()))
     print(f"  sent {rec.sent}  accepted {rec.accepted}  rejected {rec.rejected}  unanswered {rec.unanswered}")
-    print(f"  expected stored {rec.expected_stored}  stored {rec.stored}  lost {rec.lost}  "
-          f"duplicates {rec.duplicates}  unexpected {rec.unexpected}  "
-          f"(physical rows awaiting merge {rec.raw_duplicate_rows})")
+    print(
+        f"  expected stored {rec.expected_stored}  stored {rec.stored}  lost {rec.lost}  "
+        f"duplicates {rec.duplicates}  unexpected {rec.unexpected}  "
+        f"(physical rows awaiting merge {rec.raw_duplicate_rows})"
+    )
     if rec.lost_by_path:
         print(f"  lost by path {rec.lost_by_path}")
     print(f"  heartbeats expected {rec.heartbeats_expected}  stored {rec.heartbeats_stored}")
-    print(f"  visitor mismatches {len(rec.visitor_mismatches)}  session mismatches {len(rec.session_mismatches)}")
-    print(f"  throughput {r.throughput:.0f} accepted/s  ingest p50 {r.ingest_p50_ms:.1f} ms  "
-          f"p99 {r.ingest_p99_ms:.1f} ms")
+    print(
+        f"  visitor mismatches {len(rec.visitor_mismatches)}  "
+        f"session mismatches {len(rec.session_mismatches)}"
+    )
+    print(
+        f"  throughput {r.throughput:.0f} accepted/s  ingest p50 {r.ingest_p50_ms:.1f} ms  "
+        f"p99 {r.ingest_p99_ms:.1f} ms"
+    )
     print(f"  ingest→queryable p50 {r.queryable_p50_ms:.0f} ms  p99 {r.queryable_p99_ms:.0f} ms")
     if r.hot_queryable_ms:
-        print(f"  hot visitor ingest→queryable p50 {r.hot_queryable_ms[0]:.0f} ms  p99 {r.hot_queryable_ms[1]:.0f} ms"
-              " (the line above excludes it)")
+        print(
+            f"  hot visitor ingest→queryable p50 {r.hot_queryable_ms[0]:.0f} ms  "
+            f"p99 {r.hot_queryable_ms[1]:.0f} ms"
+            " (the line above excludes it)"
+        )
     print(f"  peak lag {r.peak_lag}")
     print("  peak RSS MB " + ", ".join(f"{k} {v:.0f}" for k, v in r.peak_rss_mb.items()))
     print("  RSS growth after warm-up MB " + ", ".join(f"{k} {v:+.0f}" for k, v in r.rss_growth_mb.items()))

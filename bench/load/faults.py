@@ -12,8 +12,13 @@ from tests.support.services import Service
 FAULTS = ("kill-sink", "kill-processor", "kill-ingest", "restart-broker", "clickhouse-refuse")
 
 
-def inject(fault: str, services: dict[str, Service], broker: LocalKafka | None, admin: Callable[[str], Any],
-           outage_s: float) -> float:
+def inject(
+    fault: str,
+    services: dict[str, Service],
+    broker: LocalKafka | None,
+    admin: Callable[[str], Any],
+    outage_s: float,
+) -> float:
     """Apply the fault, keep it for outage_s, undo it; returns when it was undone (monotonic)."""
     if fault.startswith("kill-"):
         name = {"kill-sink": "sink", "kill-processor": "process-0", "kill-ingest": "ingest"}[fault]

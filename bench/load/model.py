@@ -32,7 +32,13 @@ BOTS = [
     "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)",
     "curl/8.4.0",
 ]
-REFERRERS = ["", "https://www.google.com/", "https://duckduckgo.com/", "https://twitter.com/", "https://news.ycombinator.com/"]
+REFERRERS = [
+    "",
+    "https://www.google.com/",
+    "https://duckduckgo.com/",
+    "https://twitter.com/",
+    "https://news.ycombinator.com/",
+]
 PAGES = ["/", "/pricing", "/blog/launch", "/docs", "/signup", "/about"]
 VENDORS = ("simple_analytics", "zero_trust", "swetrix", "supalytics", "hitkeep")
 
@@ -97,8 +103,17 @@ def make_sites(n: int, run: str) -> list[SiteSpec]:
 class TrafficModel:
     """Deterministic for a seed: the same run replays the same requests."""
 
-    def __init__(self, sites: list[SiteSpec], run: str, *, seed: int = 7, bot_share: float = 0.05,
-                 invalid_share: float = 0.03, concurrent_visitors: int = 200, hot_share: float = 0.0) -> None:
+    def __init__(
+        self,
+        sites: list[SiteSpec],
+        run: str,
+        *,
+        seed: int = 7,
+        bot_share: float = 0.05,
+        invalid_share: float = 0.03,
+        concurrent_visitors: int = 200,
+        hot_share: float = 0.0,
+    ) -> None:
         self._rng = random.Random(seed)
         self._sites = sites
         self._run = run
@@ -160,16 +175,25 @@ class TrafficModel:
 
     def _simple_analytics(self, v: Visitor, seq: int, hot: bool = False) -> Hit:
         m = self._marker(seq, hot)
-        body = {"url": f"https://{v.site.host}{m}?utm_source=lg&secret=1#frag", "ua": v.ua, "width": 1440,
-                "timezone": "Europe/Amsterdam", "referrer": self._rng.choice(REFERRERS) or None}
+        body = {
+            "url": f"https://{v.site.host}{m}?utm_source=lg&secret=1#frag",
+            "ua": v.ua,
+            "width": 1440,
+            "timezone": "Europe/Amsterdam",
+            "referrer": self._rng.choice(REFERRERS) or None,
+        }
         return Hit(seq, v.vendor, "/post", {"user-agent": v.ua}, self._json(body), self._fate(v, False),
                    "pageview", v.site.site_id, v.ident, m, v.is_bot)  # fmt: skip
 
     def _zero_trust(self, v: Visitor, seq: int) -> Hit:
         m = self._marker(seq)
         custom = v.seen_pageview and self._rng.random() < 0.3
-        body: dict[str, Any] = {"type": "event" if custom else "pageview", "siteId": v.site.zta_site_id,
-                                "path": m, "sessionId": f"sess_{v.ident}"}
+        body: dict[str, Any] = {
+            "type": "event" if custom else "pageview",
+            "siteId": v.site.zta_site_id,
+            "path": m,
+            "sessionId": f"sess_{v.ident}",
+        }
         if custom:
             body.update(action="signup_click", category="conversion", label="hero", value=1)
         else:
@@ -192,14 +216,26 @@ class TrafficModel:
             return Hit(seq, v.vendor, "/log/custom", headers, body, fate, "custom", v.site.site_id, v.ident, m,
                        v.is_bot)  # fmt: skip
         v.seen_pageview = True
-        body = self._json({"pid": v.site.swetrix_pid, "pg": m, "lc": "en-US", "tz": "Europe/Kiev",
-                           "ref": self._rng.choice(REFERRERS) or None})
-        return Hit(seq, v.vendor, "/log", headers, body, fate, "pageview", v.site.site_id, v.ident, m, v.is_bot)
+        body = self._json(
+            {
+                "pid": v.site.swetrix_pid,
+                "pg": m,
+                "lc": "en-US",
+                "tz": "Europe/Kiev",
+                "ref": self._rng.choice(REFERRERS) or None,
+            }
+        )
+        return Hit(
+            seq, v.vendor, "/log", headers, body, fate, "pageview", v.site.site_id, v.ident, m, v.is_bot
+        )
 
     def _supalytics(self, v: Visitor, seq: int) -> Hit:
         m = self._marker(seq)
-        body = {"name": "subscription_created", "visitor_id": f"vis_{v.ident}",
-                "metadata": {"plan": "pro", "amount": 29, "lg": m}}
+        body = {
+            "name": "subscription_created",
+            "visitor_id": f"vis_{v.ident}",
+            "metadata": {"plan": "pro", "amount": 29, "lg": m},
+        }
         headers = {"authorization": f"Bearer {v.site.supalytics_key}", "user-agent": v.ua}
         return Hit(seq, v.vendor, "/v1/events", headers, self._json(body), Fate.STORED, "custom",
                    v.site.site_id, v.ident, m, v.is_bot)  # fmt: skip
@@ -207,13 +243,31 @@ class TrafficModel:
     def _hitkeep(self, v: Visitor, seq: int) -> Hit:
         m = self._marker(seq)
         dnt = self._rng.random() < 0.02
-        body = {"url": f"https://{v.site.host}{m}?utm_campaign=lg", "user_agent": v.ua, "visitor_ip": v.ip,
-                "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-                "session_id": _uuid_for(v.ident), "language": "en-GB", "screen_width": 1920,
-                "screen_height": 1080, "dnt": dnt}
+        body = {
+            "url": f"https://{v.site.host}{m}?utm_campaign=lg",
+            "user_agent": v.ua,
+            "visitor_ip": v.ip,
+            "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "session_id": _uuid_for(v.ident),
+            "language": "en-GB",
+            "screen_width": 1920,
+            "screen_height": 1080,
+            "dnt": dnt,
+        }
         headers = {"authorization": f"Bearer {v.site.hitkeep_token}"}
-        return Hit(seq, v.vendor, "/api/ingest/server/pageview", headers, self._json(body),
-                   Fate.DROPPED if dnt else Fate.STORED, "pageview", v.site.site_id, v.ident, m, v.is_bot)
+        return Hit(
+            seq,
+            v.vendor,
+            "/api/ingest/server/pageview",
+            headers,
+            self._json(body),
+            Fate.DROPPED if dnt else Fate.STORED,
+            "pageview",
+            v.site.site_id,
+            v.ident,
+            m,
+            v.is_bot,
+        )
 
     def _invalid(self, seq: int) -> Hit:
         site = self._rng.choice(self._sites)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,9 +62,8 @@ class Sampler:
     def _loop(self) -> None:
         while not self._stop.wait(self.interval_s):
             for label, (group, topic) in self.groups.items():
-                try:
+                # A sample lost during a broker restart is not a failure.
+                with contextlib.suppress(Exception):
                     self.lag.setdefault(label, []).append(group_lag(self.bootstrap, group, topic))
-                except Exception:  # a sample lost during a broker restart is not a failure
-                    pass
             for label, pid in self.pids.items():
                 self.rss.setdefault(label, []).append(rss_bytes(pid))

@@ -74,7 +74,8 @@ def reconcile(answers: list[Answer], client: Any, run: str) -> Reconciliation:
     r.expected_stored = len(must)
     marker = "if(properties['lg'] != '', properties['lg'], page_path)"
     rows = client.query(
-        f"SELECT {marker} AS m, uniqExact(event_id), count() FROM events WHERE startsWith(m, %(p)s) GROUP BY m",
+        f"SELECT {marker} AS m, uniqExact(event_id), count() FROM events "
+        "WHERE startsWith(m, %(p)s) GROUP BY m",
         parameters={"p": f"/lg/{run}/"},
     ).result_rows
     counts = {m: n for m, n, _ in rows}

@@ -68,7 +68,9 @@ class LoadReport:
 def _pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+    )
 
 
 class Pipeline:
@@ -95,7 +97,11 @@ class Pipeline:
         self.env["INGEST_PROCESSOR_URLS"] = ",".join(f"http://127.0.0.1:{p}" for p in self.web_ports)
         self.services: dict[str, Service] = {"sink": Service("sink", self.env, self.root)}
         for i, port in enumerate(self.web_ports):
-            env = {**self.env, "PROCESSOR_WEB_PORT": str(port), "PROCESSOR_DATA_DIR": str(self.root / f"faust{i}")}
+            env = {
+                **self.env,
+                "PROCESSOR_WEB_PORT": str(port),
+                "PROCESSOR_DATA_DIR": str(self.root / f"faust{i}"),
+            }
             self.services[f"process-{i}"] = Service("process", env, self.root)
         self.services["ingest"] = Service("ingest", self.env, self.root)
 
@@ -129,24 +135,38 @@ def run_load(cfg: LoadConfig) -> LoadReport:
     pipe = Pipeline(cfg, run)
     write_sites(Path(pipe.env["INGEST_SITES_FILE"]), specs)
     pipe.start()
-    model = TrafficModel(specs, run, seed=cfg.seed, bot_share=cfg.bot_share, invalid_share=cfg.invalid_share,
-                         hot_share=cfg.hot_share)
+    model = TrafficModel(
+        specs,
+        run,
+        seed=cfg.seed,
+        bot_share=cfg.bot_share,
+        invalid_share=cfg.invalid_share,
+        hot_share=cfg.hot_share,
+    )
     sampler = Sampler(pipe.bootstrap, {"processors": (f"{run}-processors", f"{run}.raw"),
                                        "sink": (f"{run}-sink", f"{run}.enriched")},
                       {n: s.proc.pid for n, s in pipe.services.items() if s.proc})  # fmt: skip
     sampler.start()
     fault_times: dict[str, float] = {}
     if cfg.fault:
+
         def fault() -> None:
             time.sleep(cfg.fault_at_s)
             fault_times["start"] = time.monotonic()
-            fault_times["undone"] = inject(cfg.fault or "", pipe.services, pipe.broker,
-                                           lambda sql: pipe.clickhouse().command(sql), cfg.outage_s)
+            fault_times["undone"] = inject(
+                cfg.fault or "",
+                pipe.services,
+                pipe.broker,
+                lambda sql: pipe.clickhouse().command(sql),
+                cfg.outage_s,
+            )
+
         threading.Thread(target=fault, daemon=True).start()
     try:
         t0 = time.monotonic()
-        answers = asyncio.run(send_all(f"http://127.0.0.1:{pipe.ingest_port}", model.next_hit, cfg.rate,
-                                       cfg.duration_s))
+        answers = asyncio.run(
+            send_all(f"http://127.0.0.1:{pipe.ingest_port}", model.next_hit, cfg.rate, cfg.duration_s)
+        )
         elapsed = time.monotonic() - t0
         caught_up = _drain(pipe, sampler)
         client = pipe.clickhouse()
@@ -188,14 +208,25 @@ def _queryable(client: Any, where: str, run: str) -> tuple[float, float]:
     return float(rows[0][0]), float(rows[0][1])
 
 
-def _report(cfg: LoadConfig, run: str, rec: Reconciliation, answers: list[Answer], elapsed: float,
-            q50: float, q99: float, sampler: Sampler, fault: dict[str, float], caught_up: float) -> LoadReport:
+def _report(
+    cfg: LoadConfig,
+    run: str,
+    rec: Reconciliation,
+    answers: list[Answer],
+    elapsed: float,
+    q50: float,
+    q99: float,
+    sampler: Sampler,
+    fault: dict[str, float],
+    caught_up: float,
+) -> LoadReport:
     ok_lat = [a.latency_s * 1000 for a in answers if 200 <= a.status < 300]
     rss = {k: [x for x in v if x] for k, v in sampler.rss.items()}
     growth = {k: (v[-1] - v[len(v) // 4]) / 2**20 for k, v in rss.items() if len(v) >= 8}
     return LoadReport(
         config=cfg, run=run, reconciliation=rec, throughput=rec.accepted / elapsed,
-        ingest_p50_ms=_pct(ok_lat, 50), ingest_p99_ms=_pct(ok_lat, 99), queryable_p50_ms=q50, queryable_p99_ms=q99,
+        ingest_p50_ms=_pct(ok_lat, 50), ingest_p99_ms=_pct(ok_lat, 99),
+        queryable_p50_ms=q50, queryable_p99_ms=q99,
         peak_lag={k: max(v) for k, v in sampler.lag.items() if v},
         peak_rss_mb={k: max(v) / 2**20 for k, v in rss.items() if v}, rss_growth_mb=growth,
         recovery_s=(caught_up - fault["start"]) if "start" in fault else None,

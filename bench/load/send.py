@@ -31,8 +31,9 @@ def assert_loopback(base_url: str) -> None:
         raise SystemExit(f"refusing to send load to {host}: loopback targets only")
 
 
-async def send_all(base_url: str, next_hit: Callable[[], Hit], rate: float, duration_s: float,
-                   *, max_in_flight: int = 512) -> list[Answer]:
+async def send_all(
+    base_url: str, next_hit: Callable[[], Hit], rate: float, duration_s: float, *, max_in_flight: int = 512
+) -> list[Answer]:
     assert_loopback(base_url)
     answers: list[Answer] = []
     total = int(rate * duration_s)
@@ -45,8 +46,9 @@ async def send_all(base_url: str, next_hit: Callable[[], Hit], rate: float, dura
             async with gate:
                 t0 = time.monotonic()
                 try:
-                    async with session.post(hit.path, data=hit.body,
-                                            headers={"content-type": "application/json", **hit.headers}) as r:
+                    async with session.post(
+                        hit.path, data=hit.body, headers={"content-type": "application/json", **hit.headers}
+                    ) as r:
                         await r.read()
                         status = r.status
                 except (aiohttp.ClientError, TimeoutError):

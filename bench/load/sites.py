@@ -17,8 +17,12 @@ def write_sites(path: Path, specs: list[SiteSpec]) -> None:
             zta_site_id=s.zta_site_id,
             tokens=(
                 Token(id=f"sly{s.index}", kind="supalytics", sha256=hash_token(s.supalytics_key)),
-                Token(id=f"hk{s.index}", kind="hitkeep", sha256=hash_token(s.hitkeep_token),
-                      permissions=("site.manage_data",)),
+                Token(
+                    id=f"hk{s.index}",
+                    kind="hitkeep",
+                    sha256=hash_token(s.hitkeep_token),
+                    permissions=("site.manage_data",),
+                ),
             ),
         )
         for s in specs

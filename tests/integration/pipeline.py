@@ -27,7 +27,9 @@ DEMO_SITES = {
 
 
 class RunningPipeline:
-    def __init__(self, env: PipelineEnv, ingest_port: int, ch_port: int, services: dict[str, Service]) -> None:
+    def __init__(
+        self, env: PipelineEnv, ingest_port: int, ch_port: int, services: dict[str, Service]
+    ) -> None:
         self.env = env
         self.ingest_url = f"http://127.0.0.1:{ingest_port}"
         self.ch_url = f"http://127.0.0.1:{ch_port}"
@@ -35,17 +37,20 @@ class RunningPipeline:
 
     def query(self, sql: str) -> list[dict[str, Any]]:
         """Rows as dicts, through the sink's ClickHouse HTTP interface."""
-        params = urllib.parse.urlencode(
-            {"query": f"{sql} FORMAT JSONEachRow", "database": self.env.name}
-        )
+        params = urllib.parse.urlencode({"query": f"{sql} FORMAT JSONEachRow", "database": self.env.name})
         with urllib.request.urlopen(f"{self.ch_url}/?{params}", timeout=10) as r:
             return [json.loads(line) for line in r.read().decode().splitlines() if line]
 
-    def post(self, path: str, body: bytes | dict[str, Any], headers: dict[str, str] | None = None
-             ) -> tuple[int, bytes]:
+    def post(
+        self, path: str, body: bytes | dict[str, Any], headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        req = urllib.request.Request(f"{self.ingest_url}{path}", data=data, method="POST",
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+        req = urllib.request.Request(
+            f"{self.ingest_url}{path}",
+            data=data,
+            method="POST",
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
         try:
             with urllib.request.urlopen(req, timeout=15) as r:
                 return r.status, r.read()
@@ -82,8 +87,11 @@ def running_pipeline(env: PipelineEnv, sites: dict[str, Any] | None = None) -> I
     try:
         wait_for(lambda: http_ok(f"{running.ingest_url}/readyz"), 60, "ingest ready")
         # Swetrix hits need a session verdict: wait until the worker owns its partitions.
-        probe = urllib.request.Request(f"http://127.0.0.1:{web_port}/swetrix/session/", method="POST",
-                                       data=b'{"key":"probe|probe","kind":"heartbeat","at":"2026-01-01T00:00:00Z"}')
+        probe = urllib.request.Request(
+            f"http://127.0.0.1:{web_port}/swetrix/session/",
+            method="POST",
+            data=b'{"key":"probe|probe","kind":"heartbeat","at":"2026-01-01T00:00:00Z"}',
+        )
         wait_for(lambda: urllib.request.urlopen(probe, timeout=2).status == 200, 90, "processor session view")
         wait_for(lambda: http_ok(f"{running.ch_url}/ping"), 60, "sink HTTP interface")
         yield running

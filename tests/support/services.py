@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -61,7 +62,10 @@ class Service:
         # A session (process group) of its own: a service may have children (granian's worker),
         # and stop/kill must reach all of them, as an orchestrator's would.
         self.proc = subprocess.Popen(
-            [HITSTREAM, self.name, *self.args], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            [HITSTREAM, self.name, *self.args],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         return self
@@ -92,7 +96,5 @@ class Service:
 
     def _signal_group(self, sig: int) -> None:
         assert self.proc is not None
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, sig)
-        except ProcessLookupError:
-            pass

@@ -10,9 +10,9 @@ def test_browsers_are_not_bots() -> None:
 
 
 def test_crawlers_headless_and_empty_are_bots() -> None:
-    assert classify_user_agent("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)") == (
-        "crawler:Googlebot"
-    )
+    assert classify_user_agent(
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+    ) == ("crawler:Googlebot")
     assert classify_user_agent("Mozilla/5.0 (X11) HeadlessChrome/120.0 Safari/537.36") == "headless"
     assert classify_user_agent("") == "empty-ua"
     assert classify_user_agent(None) == "empty-ua"

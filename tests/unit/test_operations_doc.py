@@ -6,4 +6,6 @@ from hitstream.settings import REPO_ROOT
 
 def test_operations_doc_lists_every_metric_as_the_catalogue_says() -> None:
     page = (REPO_ROOT / "docs" / "operations.md").read_text()
-    assert catalogue_markdown() in page, "docs/operations.md metric table is stale: regenerate it from hitstream.metrics"
+    assert catalogue_markdown() in page, (
+        "docs/operations.md metric table is stale: regenerate it from hitstream.metrics"
+    )

@@ -17,8 +17,16 @@ STATE = REPO_ROOT / ".hitstream" / "test" / "load"
 
 
 def _config(bootstrap: str | None, **kw: object) -> LoadConfig:
-    base: dict[str, object] = dict(rate=60, duration_s=8, sites=4, partitions=3, state_dir=Path(STATE),
-                                   bootstrap=bootstrap, fault_at_s=3, outage_s=2)
+    base: dict[str, object] = dict(
+        rate=60,
+        duration_s=8,
+        sites=4,
+        partitions=3,
+        state_dir=Path(STATE),
+        bootstrap=bootstrap,
+        fault_at_s=3,
+        outage_s=2,
+    )
     base.update(kw)
     return LoadConfig(**base)  # type: ignore[arg-type]
 
