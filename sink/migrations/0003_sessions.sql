@@ -1,9 +1,10 @@
 -- One row per session (after merging): fed from `events` by a materialized view, bots excluded.
--- Sessions end at 00:00 UTC, so a session lives within one `session_date`, which keeps the key
--- (site, day, session) and per-site time-range scans cheap. Every column is an aggregate that a
--- duplicate row cannot change: min/max of times, uniqExact of event ids, argMin/argMax by time.
+-- Rows are keyed by (site, day of the event, session), which keeps per-site time-range scans
+-- cheap; a visit that spans 00:00 UTC stays one session (processors rule), so its rows sit under
+-- two days and `sessions_view` merges them by session, dated by the day it started. Every
+-- column is an aggregate that a duplicate row cannot change: min/max of times, uniqExact of event ids, argMin/argMax by time.
 -- Rows of one session may sit in several parts until a merge: always read through
--- `sessions_view` (or GROUP BY site_id, session_date, session_id with the -Merge functions).
+-- `sessions_view` (or GROUP BY site_id, session_id with the -Merge functions).
 CREATE TABLE IF NOT EXISTS sessions
 (
     site_id       LowCardinality(String),
@@ -64,7 +65,7 @@ GROUP BY site_id, session_date, session_id;
 CREATE VIEW IF NOT EXISTS sessions_view AS
 SELECT
     site_id,
-    session_date,
+    min(t.session_date) AS session_date,
     session_id,
     any(t.visitor_key) AS visitor_key,
     min(t.start_time) AS start_time,
@@ -87,4 +88,4 @@ SELECT
     argMinMerge(t.browser) AS browser,
     argMinMerge(t.os) AS os
 FROM sessions AS t
-GROUP BY site_id, session_date, session_id;
+GROUP BY site_id, session_id;
