@@ -38,6 +38,7 @@ from processors.app import (
 from processors.app import visitor_days as _visitor_days
 from processors.enrich import Enricher, PoisonEvent
 from processors.live import LiveVisitors
+from processors.metadata import ensure_changelog_metadata
 from processors.rules import bots, geo, sessions
 from processors.rules.useragent import UserAgentParser
 from processors.salts import KafkaSaltStore, SaltError
@@ -109,6 +110,7 @@ def _nothing() -> None:
 
 async def handle(key: bytes | None, value: bytes, partition: int, offset: int) -> None:
     global _watermark
+    await ensure_changelog_metadata(app, sessions_table)
     try:
         canonical = CanonicalEvent.model_validate_json(value)
     except ValidationError as exc:

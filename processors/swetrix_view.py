@@ -21,6 +21,7 @@ from faust.web import Request, Response, View
 from pydantic import ValidationError
 from yarl import URL
 
+from processors.metadata import ensure_changelog_metadata
 from processors.swetrix import SwetrixSession, decide, expired
 from schemas.swetrix_state import SESSION_PATH, SessionTouch
 
@@ -44,7 +45,7 @@ def install(app: faust.App, table: TableT[bytes, Any]) -> None:
             except ValidationError as exc:
                 return self.json({"error": f"invalid session touch: {exc.errors()[0]['msg']}"}, status=400)
             key = touch.key.encode()
-            await _ensure_changelog_metadata(app, table)
+            await ensure_changelog_metadata(app, table)
             try:
                 owner = app.router.key_store(table.name, key)
             except KeyError:
@@ -62,22 +63,6 @@ def install(app: faust.App, table: TableT[bytes, Any]) -> None:
         stale = [k for k, v in list(table.items()) if expired(SwetrixSession.from_json(v), now)]
         for k in stale:
             table.pop(k, None)
-
-
-async def _ensure_changelog_metadata(app: faust.App, table: faust.types.TableT[bytes, Any]) -> None:
-    """faust finds a key's owner through its producer's partitioner, which needs the producer to
-    know the changelog topic's partitions; a producer that never wrote to it yet does not (and
-    faust then fails with a TypeError), so ask for that metadata once."""
-    topic = table.changelog_topic.get_topic_name()
-    if topic in _METADATA_READY:
-        return
-    # faust's aiokafka driver; `partitions_for` is aiokafka's public API for exactly this.
-    producer = app.producer._ensure_producer()  # type: ignore[attr-defined]
-    await producer.partitions_for(topic)
-    _METADATA_READY.add(topic)
-
-
-_METADATA_READY: set[str] = set()
 
 
 def _decide_here(table: TableT[bytes, Any], key: bytes, touch: SessionTouch) -> dict[str, Any]:
