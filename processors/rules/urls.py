@@ -32,7 +32,8 @@ def clean_url(url: str | None) -> str | None:
         return None
     netloc = host if port is None else f"{host}:{port}"
     query = urlencode(kept_query(parts.query))
-    return urlunsplit((parts.scheme.lower(), netloc, parts.path, query, ""))
+    # Trailing blanks before a dropped fragment would survive once and vanish on the next pass.
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path.rstrip(), query, ""))
 
 
 def clean_path(path: str | None) -> str | None:

@@ -72,13 +72,10 @@ class HitKeepPageview(BaseModel):
     def to_canonical(self, ctx: HitContext) -> CanonicalEvent:
         params = query_params(self.url)
         hk_qr = params.get("hk_qr")
-        return CanonicalEvent(
-            event_id=ctx.event_id,
-            vendor=Vendor.HITKEEP,
-            site_id=ctx.site_id,
-            event_type=EventType.PAGEVIEW,
+        return ctx.event(
+            Vendor.HITKEEP,
+            EventType.PAGEVIEW,
             event_time=self.timestamp,
-            received_at=ctx.received_at,
             page_url=self.url,
             page_path=path_of(self.url),
             hostname=self.host,
@@ -96,6 +93,4 @@ class HitKeepPageview(BaseModel):
             viewport_width=self.viewport_width,
             viewport_height=self.viewport_height,
             properties={"hk_qr": hk_qr[:255]} if hk_qr else {},
-            user_agent=ctx.user_agent,
-            ip_encrypted=ctx.ip_encrypted,
         )

@@ -33,13 +33,9 @@ class SimpleAnalyticsHit(BaseModel):
 
     def to_canonical(self, ctx: HitContext) -> CanonicalEvent:
         params = query_params(self.url)
-        return CanonicalEvent(
-            event_id=ctx.event_id,
-            vendor=Vendor.SIMPLE_ANALYTICS,
-            site_id=ctx.site_id,
-            event_type=EventType.PAGEVIEW,
-            event_time=ctx.received_at,
-            received_at=ctx.received_at,
+        return ctx.event(
+            Vendor.SIMPLE_ANALYTICS,
+            EventType.PAGEVIEW,
             page_url=strip_url(self.url),
             page_path=path_of(self.url),
             hostname=self.host,
@@ -53,6 +49,4 @@ class SimpleAnalyticsHit(BaseModel):
             timezone=self.timezone,
             viewport_width=int(self.width) if self.width is not None else None,
             client_unique=self.unique,
-            user_agent=ctx.user_agent,
-            ip_encrypted=ctx.ip_encrypted,
         )

@@ -53,16 +53,10 @@ class SupalyticsEvent(BaseModel):
         return v
 
     def to_canonical(self, ctx: HitContext) -> CanonicalEvent:
-        return CanonicalEvent(
-            event_id=ctx.event_id,
-            vendor=Vendor.SUPALYTICS,
-            site_id=ctx.site_id,
-            event_type=EventType.CUSTOM,
+        return ctx.event(
+            Vendor.SUPALYTICS,
+            EventType.CUSTOM,
             event_name=self.name,
-            event_time=ctx.received_at,
-            received_at=ctx.received_at,
             visitor_id=self.visitor_id or None,
             properties={k: _as_text(v) for k, v in (self.metadata or {}).items()},
-            user_agent=ctx.user_agent,
-            ip_encrypted=ctx.ip_encrypted,
         )

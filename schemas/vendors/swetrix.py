@@ -42,13 +42,9 @@ class SwetrixPageview(_SwetrixBase):
             return None
 
     def to_canonical(self, ctx: HitContext) -> CanonicalEvent:
-        return CanonicalEvent(
-            event_id=ctx.event_id,
-            vendor=Vendor.SWETRIX,
-            site_id=ctx.site_id,
-            event_type=EventType.PAGEVIEW,
-            event_time=ctx.received_at,
-            received_at=ctx.received_at,
+        return ctx.event(
+            Vendor.SWETRIX,
+            EventType.PAGEVIEW,
             page_path=self.pg,
             prev_path=self.prev,
             referrer=self.ref,
@@ -58,8 +54,6 @@ class SwetrixPageview(_SwetrixBase):
             locale=self.lc,
             timezone=self.tz,
             perf=self.perf_metrics(),
-            user_agent=ctx.user_agent,
-            ip_encrypted=ctx.ip_encrypted,
         )
 
 
@@ -84,34 +78,22 @@ class SwetrixCustomEvent(_SwetrixBase):
         return v
 
     def to_canonical(self, ctx: HitContext) -> CanonicalEvent:
-        return CanonicalEvent(
-            event_id=ctx.event_id,
-            vendor=Vendor.SWETRIX,
-            site_id=ctx.site_id,
-            event_type=EventType.CUSTOM,
+        return ctx.event(
+            Vendor.SWETRIX,
+            EventType.CUSTOM,
             event_name=self.ev,
-            event_time=ctx.received_at,
-            received_at=ctx.received_at,
             page_path=self.pg,
             referrer=self.ref,
             utm_source=self.so,
             utm_medium=self.me,
             utm_campaign=self.ca,
             locale=self.lc,
-            user_agent=ctx.user_agent,
-            ip_encrypted=ctx.ip_encrypted,
         )
 
 
 class SwetrixHeartbeat(_SwetrixBase):
     def to_canonical(self, ctx: HitContext) -> CanonicalEvent:
-        return CanonicalEvent(
-            event_id=ctx.event_id,
-            vendor=Vendor.SWETRIX,
-            site_id=ctx.site_id,
-            event_type=EventType.HEARTBEAT,
-            event_time=ctx.received_at,
-            received_at=ctx.received_at,
-            user_agent=ctx.user_agent,
-            ip_encrypted=ctx.ip_encrypted,
+        return ctx.event(
+            Vendor.SWETRIX,
+            EventType.HEARTBEAT,
         )

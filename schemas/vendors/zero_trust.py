@@ -46,14 +46,10 @@ class ZtaTrack(BaseModel):
     def to_canonical(self, ctx: HitContext) -> CanonicalEvent:
         utm = self.utm or ZtaUtm()
         props = {k: v for k, v in (("category", self.category), ("label", self.label)) if v is not None}
-        return CanonicalEvent(
-            event_id=ctx.event_id,
-            vendor=Vendor.ZERO_TRUST,
-            site_id=ctx.site_id,
-            event_type=_TYPES[self.type],
+        return ctx.event(
+            Vendor.ZERO_TRUST,
+            _TYPES[self.type],
             event_name=self.action if self.type == "event" else None,
-            event_time=ctx.received_at,
-            received_at=ctx.received_at,
             page_path=self.path,
             referrer=self.referrer,
             utm_source=utm.source,
@@ -66,6 +62,4 @@ class ZtaTrack(BaseModel):
             value=self.value,
             engagement_seconds=self.timeOnPage,
             is_bounce=self.isBounce,
-            user_agent=ctx.user_agent,
-            ip_encrypted=ctx.ip_encrypted,
         )
