@@ -20,10 +20,11 @@ from typing import Any
 import faust
 from faust.transport.producer import ProducerBuffer
 
-from processors import swetrix_view
+from processors import faust_fixes, swetrix_view
 from processors.settings import get_settings
 
 log = logging.getLogger("hitstream.processors")
+faust_fixes.install()  # before the app exists: faust's rebalance bugs lose events otherwise
 
 # faust queues every table write (changelog record) in a ProducerBuffer and stalls the stream
 # whenever more than `max_messages` (100) are pending, flushing them one by one; with three
