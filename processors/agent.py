@@ -57,7 +57,10 @@ enricher = Enricher(shared.secret, UserAgentParser(settings.ua_cache_size), geo_
 salt_store = KafkaSaltStore(shared.bootstrap_servers, settings.salt_topic_name, shared.secret)
 live = LiveVisitors(settings.live_window_seconds)
 views.install(app, live)
-_watermark = 0.0
+# Per raw partition: the latest `received_at` processed (ingest's clock, in arrival order, unlike
+# event times, which clients set). Expiry must not outrun any partition: a partition that lags
+# (catching up after a rebalance) still holds events for sessions a live partition has left behind.
+_received: dict[int, float] = {}
 
 
 async def _dead_letter(key: bytes | None, value: bytes, reason: str) -> None:
@@ -79,9 +82,7 @@ async def _salt(day: date) -> bytes | None:
     return salt
 
 
-def _with_state(
-    event: EnrichedEvent, key: bytes, offset: int
-) -> tuple[EnrichedEvent, Callable[[], None]]:
+def _with_state(event: EnrichedEvent, key: bytes, offset: int) -> tuple[EnrichedEvent, Callable[[], None]]:
     """The event with its session fields, and the state writes to make once it has been sent
     (output first, then state: a crash in between redelivers the event and recomputes it)."""
     EVENT_TIME.set(event.event_time.timestamp())
@@ -109,7 +110,6 @@ def _nothing() -> None:
 
 
 async def handle(key: bytes | None, value: bytes, partition: int, offset: int) -> None:
-    global _watermark
     await ensure_changelog_metadata(app, sessions_table)
     try:
         canonical = CanonicalEvent.model_validate_json(value)
@@ -122,7 +122,7 @@ async def handle(key: bytes | None, value: bytes, partition: int, offset: int) -
         return
     state_key = key or f"{result.site_id}|{result.visitor_key}".encode()
     event, write_state = _with_state(result, state_key, offset)
-    _watermark = max(_watermark, event.event_time.timestamp())
+    _received[partition] = max(_received.get(partition, 0.0), event.received_at.timestamp())
     if event.session_id is not None:
         live.touch(event.site_id, state_key, partition, event.event_time.timestamp())
     if event.bot_reason:
@@ -145,18 +145,22 @@ async def enrich(stream: faust.StreamT[bytes]) -> None:
 
 @app.timer(interval=30.0)  # type: ignore[untyped-decorator]
 async def _housekeeping() -> None:
-    """Expire idle sessions (by event time), prune live visitors, publish cache metrics."""
+    """Expire idle sessions, prune live visitors, publish cache metrics."""
     live.prune(time.time())
     _publish_cache_metrics()
-    if _watermark > 0.0:
-        _sweep_sessions(budget=50_000)
+    watermark = sessions.expiry_watermark(
+        {tp.partition for tp in app.consumer.assignment() if tp.topic == raw_topic.get_topic_name()},
+        _received,
+    )
+    if watermark is not None:
+        _sweep_sessions(watermark, budget=50_000)
 
 
 _sweep: Iterator[tuple[Any, Any]] | None = None
 _sweep_kept = 0
 
 
-def _sweep_sessions(budget: int) -> None:
+def _sweep_sessions(watermark: float, budget: int) -> None:
     """One slice of an incremental pass over the sessions table: a full scan of a million keys
     at once would stall the stream and load them all into memory."""
     global _sweep, _sweep_kept
@@ -166,7 +170,7 @@ def _sweep_sessions(budget: int) -> None:
     try:
         for _ in range(budget):
             k, v = next(_sweep)
-            if sessions.expired(sessions.SessionState.from_json(v), _watermark, limits.lateness):
+            if sessions.expired(sessions.SessionState.from_json(v), watermark, limits.lateness):
                 stale.append(k)
             else:
                 _sweep_kept += 1

@@ -18,7 +18,21 @@ the version these patches were written against; `install()` refuses any other.
    stops before the re-delivered copy is processed (or the partition moves), the event is lost.
    Fix: an ack made while flow is suspended or for another generation releases the message
    but does not make its offset committable. The event is re-delivered and the agent
-   recognises the copy (`processors.state`), so the price is a repeat, never a loss.
+   recognises the copy (`processors.state`), so the price is a repeat, never a loss. faust's
+   Cython stream iterator inlines the ack and would bypass this, so streams use the Python one.
+3. **No seek back for a partition never committed.** faust drops fetched records in several
+   places (flow stopped, generation changed, partition paused meanwhile) and relies on
+   `perform_seek()` to fetch them again from the committed offset. aiokafka's
+   `seek_to_committed()` seeks only when the committed offset is above 0, so a new consumer
+   group (or one that committed 0) keeps its advanced position and the dropped records are
+   never read: the first events after a deployment were lost. Fix: after the seek, stream
+   partitions without a committed offset are sought to 0 (the log start, or the earliest
+   retained offset through `auto.offset.reset=earliest`).
+4. **Acks forgotten at revocation.** On revocation faust drops the partitions' acked offsets
+   before it commits, so every event processed since the last periodic commit (up to
+   `broker_commit_interval`) is delivered again to the partition's next owner. Not a loss, but
+   a redelivered event that is not the key's latest can only be re-emitted with part of its
+   first answer (`processors.state`). Fix: commit what is acked before faust forgets it.
 """
 
 from __future__ import annotations
@@ -29,6 +43,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from importlib.metadata import version
 from typing import Any
 
+import faust.streams
 from faust.tables.recovery import Recovery
 from faust.transport.consumer import Consumer
 from faust.types import TP, Message
@@ -56,6 +71,9 @@ def install() -> None:
     _defer_stream_resume(Recovery, "_resume_streams")
     _deferred_resume_partitions(Consumer)
     _ack_only_live_messages(Consumer)
+    faust.streams._CStreamIterator = None  # type: ignore[attr-defined]  # it inlines ack (fix 2)
+    _seek_uncommitted_to_start(Consumer)
+    _commit_before_revocation(Consumer)
     _installed = True
 
 
@@ -115,3 +133,32 @@ def _ack_only_live_messages(cls: type) -> None:
         return False
 
     cls.ack = ack  # type: ignore[attr-defined]
+
+
+def _seek_uncommitted_to_start(cls: type) -> None:
+    original: Callable[[Any], Awaitable[None]] = cls.perform_seek  # type: ignore[attr-defined]
+
+    @functools.wraps(original)
+    async def perform_seek(self: Any) -> None:
+        await original(self)
+        streams = {tp for tp in self.assignment() if self.app.topics.acks_enabled_for(tp.topic)}
+        for tp in streams:
+            if not self._committed_offset.get(tp):  # None (never committed) or 0
+                await self.seek(tp, 0)
+
+    cls.perform_seek = perform_seek  # type: ignore[attr-defined]
+
+
+def _commit_before_revocation(cls: type) -> None:
+    original: Callable[[Any, set[TP]], Awaitable[None]] = cls.on_partitions_revoked  # type: ignore[attr-defined]
+
+    @functools.wraps(original)
+    async def on_partitions_revoked(self: Any, revoked: set[TP]) -> None:
+        if revoked and self.assignment():
+            try:
+                await self.commit()
+            except Exception as exc:  # the group may already have moved on: redelivery, not loss
+                log.warning("commit before revocation failed, events will be redelivered: %r", exc)
+        await original(self, revoked)
+
+    cls.on_partitions_revoked = on_partitions_revoked  # type: ignore[attr-defined]

@@ -29,8 +29,10 @@ def install(app: faust.App, live: LiveVisitors) -> None:
             assigned = bool(app.consumer.assignment())
             recovering = app.tables.recovery.in_recovery  # type: ignore[attr-defined]  # on TableManager
             ready = assigned and not app.rebalancing and not recovering
-            return self.json({"ready": ready, "assigned_partitions": len(app.consumer.assignment())},
-                             status=200 if ready else 503)
+            return self.json(
+                {"ready": ready, "assigned_partitions": len(app.consumer.assignment())},
+                status=200 if ready else 503,
+            )
 
     @app.page("/metrics")
     class Metrics(View):

@@ -62,7 +62,10 @@ def print_report(r: LoadReport) -> None:
     )
     if rec.lost_by_path:
         print(f"  lost by path {rec.lost_by_path}")
-    print(f"  heartbeats expected {rec.heartbeats_expected}  stored {rec.heartbeats_stored}")
+    print(
+        f"  heartbeats expected {rec.heartbeats_expected} (+ up to {rec.heartbeats_unanswered} unanswered)"
+        f"  stored {rec.heartbeats_stored}"
+    )
     print(
         f"  visitor mismatches {len(rec.visitor_mismatches)}  "
         f"session mismatches {len(rec.session_mismatches)}"

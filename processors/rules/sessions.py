@@ -144,3 +144,17 @@ def expired(state: SessionState, watermark: float, lateness: timedelta) -> bool:
     """State that no future on-time event can reach any more: safe to drop (bounds memory)."""
     horizon = SESSION_GAP.total_seconds() + lateness.total_seconds()
     return watermark - state.last_seen > horizon
+
+
+def expiry_watermark(assigned: set[int], received: dict[int, float]) -> float | None:
+    """The arrival time every partition of this worker has reached, or None while one of them has
+    processed nothing since it was assigned (its backlog may be old; expiry waits for it).
+
+    A session idle for 30 min + lateness before it can take no on-time event any more: later
+    events in its partition arrive after the watermark, and an on-time event is at most
+    `lateness` older than its arrival."""
+    for gone in set(received) - assigned:
+        del received[gone]
+    if not assigned or any(p not in received for p in assigned):
+        return None
+    return min(received[p] for p in assigned)

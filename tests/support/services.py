@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 import socket
@@ -16,6 +17,7 @@ from typing import TypeVar
 
 HITSTREAM = str(Path(sys.executable).with_name("hitstream"))
 T = TypeVar("T")
+_log_numbers = itertools.count(1)
 
 
 def free_port() -> int:
@@ -54,7 +56,8 @@ class Service:
         self.name = name
         self.env = {**os.environ, **env}
         self.args = args
-        self.log_path = log_dir / f"{name}-{int(time.time() * 1000)}.log"
+        # Numbered: two workers started in the same millisecond must not share (and truncate) one log.
+        self.log_path = log_dir / f"{name}-{int(time.time() * 1000)}-{next(_log_numbers)}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Service:

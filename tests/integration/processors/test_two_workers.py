@@ -52,8 +52,9 @@ def test_two_workers_across_a_rebalance_match_one(pipeline_env: PipelineEnv) -> 
     per_visitor: dict[bytes, list[Hit]] = defaultdict(list)
     for h in visits(60, 8, base64.b64decode(SECRET), n_user_agents=200):
         per_visitor[h.key].append(h)
-    first = [h for hs in per_visitor.values() for h in hs[:4]]
-    second = [h for hs in per_visitor.values() for h in hs[4:]]
+    # In arrival order, as ingest publishes: the processors' session expiry relies on it.
+    first = sorted((h for hs in per_visitor.values() for h in hs[:4]), key=_received_at)
+    second = sorted((h for hs in per_visitor.values() for h in hs[4:]), key=_received_at)
     a = Worker(env, "a").start()
     b = Worker(env, "b")
     try:
@@ -89,6 +90,10 @@ def test_two_workers_across_a_rebalance_match_one(pipeline_env: PipelineEnv) -> 
     finally:
         b.stop()
         a.stop()
+
+
+def _received_at(hit: Hit) -> datetime:
+    return CanonicalEvent.model_validate_json(hit.value).received_at
 
 
 def _all_ids(env: PipelineEnv, total: int) -> list[tuple[bytes | None, bytes, dict[str, bytes]]] | None:

@@ -80,3 +80,58 @@ def test_stream_partitions_resume_only_after_the_seek(app: faust.App, rebalanced
     after = set(consumer._get_active_partitions()) & TPS
     # A newer rebalance resumes its own partitions; this step must not.
     assert after == (set() if rebalanced_again else TPS)
+
+
+def test_streams_ack_through_the_consumer_not_the_cython_iterator(app: faust.App) -> None:
+    import faust.streams
+
+    assert faust.streams._CStreamIterator is None  # type: ignore[attr-defined]
+
+
+def test_a_partition_never_committed_is_sought_to_its_start(app: faust.App) -> None:
+    """aiokafka's seek_to_committed leaves such a partition where its fetch position was, past
+    records faust fetched and dropped."""
+    consumer: Any = app.consumer
+    consumer.assignment = lambda: TPS
+    sought: list[tuple[TP, int]] = []
+
+    async def seek_to_committed() -> dict[TP, int | None]:
+        return {TP(TOPIC, 0): 42, TP(TOPIC, 1): None}
+
+    async def _seek(tp: TP, offset: int) -> None:
+        sought.append((tp, offset))
+
+    consumer.seek_to_committed = seek_to_committed
+    consumer._seek = _seek
+    asyncio.run(consumer.perform_seek())
+    assert sought == [(TP(TOPIC, 1), 0)]
+    assert consumer._read_offset[TP(TOPIC, 0)] == 42 and consumer._read_offset[TP(TOPIC, 1)] is None
+
+
+class FakeConsumer:
+    """faust's order at revocation: forget the revoked partitions' acks, then commit."""
+
+    def __init__(self) -> None:
+        self.acked: dict[TP, list[int]] = {TP(TOPIC, 0): [3, 4]}
+        self.committed: list[dict[TP, int]] = []
+
+    def assignment(self) -> set[TP]:
+        return TPS
+
+    async def commit(self) -> bool:
+        self.committed.append({tp: max(o) + 1 for tp, o in self.acked.items() if o})
+        return True
+
+    async def on_partitions_revoked(self, revoked: set[TP]) -> None:
+        for tp in revoked:
+            self.acked.pop(tp, None)
+        await self.commit()
+
+
+faust_fixes._commit_before_revocation(FakeConsumer)
+
+
+def test_what_is_acked_is_committed_before_revocation_forgets_it() -> None:
+    consumer = FakeConsumer()
+    asyncio.run(consumer.on_partitions_revoked(TPS))
+    assert consumer.committed[0] == {TP(TOPIC, 0): 5}

@@ -142,3 +142,11 @@ def test_redelivered_event_is_recognised_by_offset() -> None:
     assert older.redelivered and older.event.session_id == first.event.session_id
     later = st.apply(ev.model_copy(update={"event_id": "f"}), KEY, first.session, True, LIMITS, offset=11)
     assert not later.redelivered and later.event.session_seq == 2
+
+
+def test_expiry_waits_for_the_slowest_partition_and_for_partitions_without_events() -> None:
+    received = {0: 5_000.0, 1: 9_000.0, 7: 1.0}
+    assert sessions.expiry_watermark({0, 1}, received) == 5_000.0
+    assert 7 not in received  # no longer this worker's
+    assert sessions.expiry_watermark({0, 1, 2}, received) is None  # 2: backlog of unknown age
+    assert sessions.expiry_watermark(set(), received) is None
