@@ -2,11 +2,37 @@
 
 from __future__ import annotations
 
+import faust
+from confluent_kafka.admin import NewTopic  # type: ignore[attr-defined]  # re-exported at runtime
 from faust.worker import Worker
+from mode.utils.times import want_seconds
 
 from hitstream import logs
 from hitstream.kafka_admin import ensure, ensure_topics
 from processors.salts import topic_spec
+
+
+def changelog_specs(app: faust.App) -> list[NewTopic]:
+    """The tables' changelog topics as faust would declare them.
+
+    faust's partition assignor ignores a changelog topic that does not exist yet when the group
+    forms, and a table nobody has written to (`swetrix-sessions` is written from an HTTP view)
+    may not exist at that moment: its keys then had no owner for the whole generation, and every
+    Swetrix request was answered 503. Creating them before joining makes the first assignment
+    complete."""
+    specs = []
+    for table in app.tables.values():
+        topic = table.changelog_topic
+        policy = [name for name, on in (("compact", topic.compacting), ("delete", topic.deleting)) if on]
+        config = dict(topic.config or {})
+        if policy:
+            config["cleanup.policy"] = ",".join(policy)
+        if topic.retention:
+            config["retention.ms"] = str(int(want_seconds(topic.retention) * 1000))
+        partitions = topic.partitions or app.conf.topic_partitions
+        replicas = topic.replicas or app.conf.topic_replication_factor
+        specs.append(NewTopic(topic.get_topic_name(), partitions, replicas, config=config))
+    return specs
 
 
 def run() -> None:
@@ -16,7 +42,7 @@ def run() -> None:
     ensure_topics(settings.shared)
     ensure(
         settings.shared.bootstrap_servers,
-        [topic_spec(settings.salt_topic_name, settings.shared.topic_replication)],
+        [topic_spec(settings.salt_topic_name, settings.shared.topic_replication), *changelog_specs(app)],
     )
     settings.state_path.mkdir(parents=True, exist_ok=True)
     startup_report()

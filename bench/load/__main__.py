@@ -32,6 +32,7 @@ def _parse() -> LoadConfig:
     p.add_argument("--fault-at", type=float, default=10, help="seconds into the load (default 10)")
     p.add_argument("--outage", type=float, default=5, help="seconds the fault lasts (default 5)")
     p.add_argument("--state-dir", type=Path, default=Path(".hitstream/load"))
+    p.add_argument("--keep-state", action="store_true", help="keep the run's service logs and data")
     a = p.parse_args()
     return LoadConfig(
         rate=a.rate,
@@ -47,6 +48,7 @@ def _parse() -> LoadConfig:
         fault_at_s=a.fault_at,
         outage_s=a.outage,
         state_dir=a.state_dir,
+        keep_state=a.keep_state,
     )
 
 

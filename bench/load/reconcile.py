@@ -123,7 +123,7 @@ def reconcile(answers: list[Answer], client: Any, run: str) -> Reconciliation:
 
 def _check_people(r: Reconciliation, client: Any, run: str, people: Counter[str]) -> None:
     rows = client.query(
-        "SELECT site_id, uniqExact(visitor_key), uniqExact(session_id) FROM events "
+        "SELECT site_id, uniqExact(visitor_key), uniqExactIf(session_id, session_id != '') FROM events "
         "WHERE startsWith(site_id, 'lg') AND NOT is_bot AND event_type != 'heartbeat' "
         "AND startsWith(if(properties['lg'] != '', properties['lg'], page_path), %(p)s) GROUP BY site_id",
         parameters={"p": f"/lg/{run}/"},

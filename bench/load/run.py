@@ -44,6 +44,7 @@ class LoadConfig:
     fault_at_s: float = 10.0
     outage_s: float = 5.0
     state_dir: Path = Path(".hitstream/load")
+    keep_state: bool = False  # keep the run's logs, broker and ClickHouse data for inspection
     bootstrap: str | None = None  # an existing cluster; None: start a broker for this run
 
 
@@ -179,7 +180,10 @@ def run_load(cfg: LoadConfig) -> LoadReport:
     finally:
         sampler.stop()
         pipe.stop()
-        shutil.rmtree(pipe.root, ignore_errors=True)
+        if cfg.keep_state:
+            print(f"state and service logs kept in {pipe.root}")
+        else:
+            shutil.rmtree(pipe.root, ignore_errors=True)
 
 
 def _drain(pipe: Pipeline, sampler: Sampler, timeout_s: float = 180.0) -> float:

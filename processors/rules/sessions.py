@@ -2,9 +2,11 @@
 
 Per Kafka key (one visitor on one site) we keep the current session. For each event:
 
-- **late**: more than `lateness` older than its own `received_at`, or older than the start of
-  the current session (merging it would rewrite a session already emitted) → flagged `is_late`,
-  no session, state unchanged. This is what keeps sessions of one key from ever overlapping.
+- **late**: more than `lateness` older than its own `received_at`, or 30 minutes or more
+  older than the start of the current session → flagged `is_late`, no session, state unchanged.
+  An event less than 30 minutes before the start joins the current session (two requests of one
+  visitor can reach Kafka in either order); it cannot belong to the previous session, which
+  ended at least 30 minutes before this one started, so sessions of one key never overlap.
 - **pageview / custom**: continues the session if less than 30 minutes passed since its last
   activity, else opens a new one. A session that crosses 00:00 UTC stays one session (the issue
   says so; design.md's "midnight ends a session" is overruled).
@@ -92,7 +94,7 @@ def session_id(key: bytes, started: float) -> str:
 def is_late(event_time: float, received_at: float, state: SessionState | None, limits: Limits) -> bool:
     if received_at - event_time > limits.lateness.total_seconds():
         return True
-    return state is not None and event_time < state.started
+    return state is not None and state.started - event_time >= SESSION_GAP.total_seconds()
 
 
 def is_live(state: SessionState | None, t: float) -> bool:

@@ -77,9 +77,17 @@ def test_event_older_than_lateness_is_flagged_and_not_merged() -> None:
     assert out[1].is_late and out[1].session_id is None
 
 
-def test_event_older_than_the_current_session_start_is_late() -> None:
-    out = run([("pageview", T0), ("pageview", T0 - 10 * MIN)])
-    assert out[1].is_late
+def test_event_30_minutes_before_the_current_session_start_is_late() -> None:
+    out = run([("pageview", T0), ("pageview", T0 - 30 * MIN)])
+    assert out[1].is_late and out[1].session_id is None
+
+
+def test_event_shortly_before_the_session_start_joins_it() -> None:
+    """Two requests of one visitor can reach Kafka in either order."""
+    custom, pageview, later = run([("custom", T0), ("pageview", T0 - 10 * MIN), ("pageview", T0 + MIN)])
+    assert not pageview.is_late and not pageview.is_new_session
+    assert pageview.session_id == custom.session_id == later.session_id
+    assert later.seq == 3
 
 
 def test_out_of_order_event_inside_the_session_is_merged() -> None:
