@@ -1,7 +1,8 @@
-"""Two fixes to faust-streaming's rebalance handling, without which events are lost or stall.
+"""Four fixes to faust-streaming's start-up and rebalance handling: without them events are lost,
+stall or are redelivered needlessly.
 
-Both were found by logging every delivery, ack, seek and commit of the raw topic while a second
-worker joined under CPU load (docs/reliability.md has the trace). faust-streaming is pinned to
+Found by logging every delivery, ack, seek and commit of the raw topic while workers started,
+joined and were killed under load (docs/reliability.md has the trace). faust-streaming is pinned to
 the version these patches were written against; `install()` refuses any other.
 
 1. **Stream partitions resumed before the seek.** After a rebalance, faust's recovery calls
@@ -57,7 +58,7 @@ _installed = False
 
 
 def install() -> None:
-    """Apply both fixes once, before the faust app is created."""
+    """Apply the fixes once, before the faust app is created."""
     global _installed
     if _installed:
         return

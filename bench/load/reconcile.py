@@ -44,7 +44,6 @@ class Reconciliation:
                 and self.heartbeats_ok
                 and not self.visitor_mismatches and not self.session_mismatches)  # fmt: skip
 
-
     @property
     def heartbeats_ok(self) -> bool:
         low = self.heartbeats_expected
