@@ -94,7 +94,7 @@ def _defer_stream_resume(cls: type, name: str) -> None:
             consumer._hitstream_deferred = None
         if deferred and self.app.consumer_generation_id == generation_id:
             assigned = consumer.assignment()
-            Consumer.resume_partitions(consumer, {tp for tp in deferred if tp in assigned})
+            consumer.resume_partitions({tp for tp in deferred if tp in assigned})
 
     setattr(cls, name, wrapper)
 

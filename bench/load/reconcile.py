@@ -18,6 +18,9 @@ from typing import Any
 from bench.load.model import Fate
 from bench.load.send import Answer
 
+# Where a stored event carries the generator's marker: a custom property, or the page path.
+MARKER = "if(properties['lg'] != '', properties['lg'], page_path)"
+
 
 @dataclass
 class Reconciliation:
@@ -96,9 +99,8 @@ def reconcile(answers: list[Answer], client: Any, run: str) -> Reconciliation:
     e = expected(answers)
     r.heartbeats_expected, r.heartbeats_unanswered = e.heartbeats, e.heartbeats_unanswered
     r.expected_stored = len(e.must)
-    marker = "if(properties['lg'] != '', properties['lg'], page_path)"
     rows = client.query(
-        f"SELECT {marker} AS m, uniqExact(event_id), count() FROM events "
+        f"SELECT {MARKER} AS m, uniqExact(event_id), count() FROM events "
         "WHERE startsWith(m, %(p)s) GROUP BY m",
         parameters={"p": f"/lg/{run}/"},
     ).result_rows
@@ -123,11 +125,10 @@ def reconcile(answers: list[Answer], client: Any, run: str) -> Reconciliation:
 def _check_people(r: Reconciliation, client: Any, run: str, people: Counter[str]) -> None:
     # The hot visitor is left out: it is a bot only by behaviour, so its first events (before it
     # exceeds the rate) are rightly counted as a person, which the generator cannot predict.
-    marker = "if(properties['lg'] != '', properties['lg'], page_path)"
     rows = client.query(
         "SELECT site_id, uniqExact(visitor_key), uniqExactIf(session_id, session_id != '') FROM events "
         "WHERE startsWith(site_id, 'lg') AND NOT is_bot AND event_type != 'heartbeat' "
-        f"AND startsWith({marker}, %(p)s) AND NOT startsWith({marker}, %(h)s) GROUP BY site_id",
+        f"AND startsWith({MARKER}, %(p)s) AND NOT startsWith({MARKER}, %(h)s) GROUP BY site_id",
         parameters={"p": f"/lg/{run}/", "h": f"/lg/{run}/h"},
     ).result_rows
     got = {site: (v, s) for site, v, s in rows}
