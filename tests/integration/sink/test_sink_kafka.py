@@ -98,9 +98,11 @@ def test_a_rebalance_hands_partitions_over_without_duplicates(pipeline_env: Pipe
         produce(pipeline_env.bootstrap, topic, encoded(evs[:6000]))
         wait_for(lambda: committed(pipeline_env.bootstrap, group, topic) > 0, 60, "first sink committing")
         second.start(CLICKHOUSE_URL=f"chdb://{pipeline_env.state_dir / 'clickhouse-2'}")
+        # Only once the second holds partitions is the second half sure to reach it: on a slow
+        # machine the first could otherwise drain everything before the group rebalances.
+        wait_for(second.ready, 90, "second sink holds partitions")
         n = 6000 + produce(pipeline_env.bootstrap, topic, encoded(evs[6000:]))
         wait_for(lambda: committed(pipeline_env.bootstrap, group, topic) == n, 180, "both sinks done")
-        wait_for(second.ready, 30, "second sink holds partitions")
         assert first.count() + second.count() == _stored(evs)
         assert second.count() > 0
     finally:
