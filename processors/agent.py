@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, timedelta
 from typing import Any
 
@@ -26,7 +26,6 @@ from hitstream.metrics import (
 )
 from processors import state, views
 from processors.app import (
-    EVENT_TIME,
     app,
     dlq_topic,
     enriched_topic,
@@ -35,8 +34,8 @@ from processors.app import (
     settings,
     shared,
 )
-from processors.app import visitor_days as _visitor_days
 from processors.enrich import Enricher, PoisonEvent
+from processors.expiry import Sweeper
 from processors.live import LiveVisitors
 from processors.metadata import ensure_changelog_metadata
 from processors.rules import bots, geo, sessions
@@ -45,7 +44,6 @@ from processors.salts import KafkaSaltStore, SaltError
 from schemas.events import CanonicalEvent, EnrichedEvent
 
 log = logging.getLogger("hitstream.processors")
-visitor_days: Any = _visitor_days  # faust's windowed wrapper is untyped
 
 limits = sessions.Limits(
     lateness=timedelta(seconds=settings.lateness_seconds),
@@ -57,6 +55,11 @@ enricher = Enricher(shared.secret, UserAgentParser(settings.ua_cache_size), geo_
 salt_store = KafkaSaltStore(shared.bootstrap_servers, settings.salt_topic_name, shared.secret)
 live = LiveVisitors(settings.live_window_seconds)
 views.install(app, live)
+_expiry = Sweeper(
+    sessions_table,
+    lambda raw, watermark: sessions.expired(sessions.SessionState.from_json(raw), watermark, limits.lateness),
+    PROCESSOR_STATE_KEYS.labels("sessions").set,
+)
 # Per raw partition: the latest `received_at` processed (ingest's clock, in arrival order, unlike
 # event times, which clients set). Expiry must not outrun any partition: a partition that lags
 # (catching up after a rebalance) still holds events for sessions a live partition has left behind.
@@ -83,24 +86,19 @@ async def _salt(day: date) -> bytes | None:
 
 
 def _with_state(event: EnrichedEvent, key: bytes, offset: int) -> tuple[EnrichedEvent, Callable[[], None]]:
-    """The event with its session fields, and the state writes to make once it has been sent
+    """The event with its session fields, and the state write to make once it has been sent
     (output first, then state: a crash in between redelivers the event and recomputes it)."""
-    EVENT_TIME.set(event.event_time.timestamp())
     raw = sessions_table.get(key)
     before = sessions.SessionState.from_json(raw) if raw is not None else None
-    day_key = key.decode(errors="replace")
-    seen = bool(visitor_days[day_key].value()) if event.filtered_reason is None else True
-    outcome = state.apply(event, key, before, seen, limits, offset)
+    outcome = state.apply(event, key, before, limits, offset)
     if outcome.redelivered:
         PROCESSOR_EVENTS.labels("redelivered").inc()
         return outcome.event, _nothing
+    after = outcome.session
 
     def write() -> None:
-        EVENT_TIME.set(event.event_time.timestamp())
-        if outcome.session is not None and outcome.session != before:
-            sessions_table[key] = outcome.session.to_json()
-        if outcome.mark_seen_today:
-            visitor_days[day_key] = True
+        if after is not None and after != before:
+            sessions_table[key] = after.to_json()
 
     return outcome.event, write
 
@@ -153,35 +151,7 @@ async def _housekeeping() -> None:
         _received,
     )
     if watermark is not None:
-        _sweep_sessions(watermark, budget=50_000)
-
-
-_sweep: Iterator[tuple[Any, Any]] | None = None
-_sweep_kept = 0
-
-
-def _sweep_sessions(watermark: float, budget: int) -> None:
-    """One slice of an incremental pass over the sessions table: a full scan of a million keys
-    at once would stall the stream and load them all into memory."""
-    global _sweep, _sweep_kept
-    if _sweep is None:
-        _sweep, _sweep_kept = iter(sessions_table.items()), 0
-    stale: list[Any] = []
-    try:
-        for _ in range(budget):
-            k, v = next(_sweep)
-            if sessions.expired(sessions.SessionState.from_json(v), watermark, limits.lateness):
-                stale.append(k)
-            else:
-                _sweep_kept += 1
-    except StopIteration:
-        PROCESSOR_STATE_KEYS.labels("sessions").set(_sweep_kept)
-        _sweep = None
-    except Exception:  # the store closed under us (rebalance): start a fresh pass next time
-        log.info("session expiry pass interrupted; restarting it")
-        _sweep = None
-    for k in stale:
-        sessions_table.pop(k, None)
+        await _expiry.sweep(watermark, budget=50_000)
 
 
 _reported = {"hit": 0, "miss": 0}

@@ -5,17 +5,15 @@ when this module is imported.
 
 State (all keyed by the raw topic's Kafka key, `site|visitor`, so it is co-partitioned with the
 stream; see docs/processors.md):
-- `sessions`: the current analytics session per key (RocksDB on disk, changelog-backed).
-- `visitor-days`: tumbling one-day windows (event time) → "seen today" for `is_unique`.
+- `sessions`: per key, the current analytics session and the recent UTC days (event time) the
+  key was counted unique on (RocksDB on disk, changelog-backed). One record per key: one
+  changelog write per event, and no per-key index in memory (faust's windowed tables keep one).
 - `swetrix-sessions`: Swetrix's own session rules, written from an HTTP view.
 """
 
 from __future__ import annotations
 
 import logging
-from contextvars import ContextVar
-from datetime import timedelta
-from typing import Any
 
 import faust
 from faust.transport.producer import ProducerBuffer
@@ -27,9 +25,9 @@ log = logging.getLogger("hitstream.processors")
 faust_fixes.install()  # before the app exists: faust's rebalance bugs lose events otherwise
 
 # faust queues every table write (changelog record) in a ProducerBuffer and stalls the stream
-# whenever more than `max_messages` (100) are pending, flushing them one by one; with three
-# records per event (output, sessions, visitor-days) that stall dominated the benchmark. faust
-# has no setting for it; a larger bound keeps back-pressure but lets the producer batch.
+# whenever more than `max_messages` (100) are pending, flushing them one by one; with two records
+# per event (output, state) that stall dominated the benchmark. faust has no setting for it; a
+# larger bound keeps back-pressure but lets the producer batch.
 ProducerBuffer.max_messages = 5_000
 
 settings = get_settings()
@@ -62,11 +60,13 @@ enriched_topic = _raw_topic(shared.topic_enriched)
 dlq_topic = _raw_topic(shared.topic_dlq)
 
 # Per partition database: faust's defaults (2 GiB block cache, 3 x 64 MiB write buffers) are
-# sized for one big table; we open several tables x partitions on one worker and keep it < 1 GiB.
+# sized for one big database; a worker opens one per assigned partition. Small buffers keep the
+# worker's memory bounded (≤ 6 MiB per partition) and let it reach that bound within minutes
+# rather than hours at a modest rate: block cache misses are served from the OS page cache.
 ROCKSDB_OPTIONS = {
-    "block_cache_size": 16 * 2**20,
-    "block_cache_compressed_size": 4 * 2**20,
-    "write_buffer_size": 8 * 2**20,
+    "block_cache_size": 2 * 2**20,
+    "block_cache_compressed_size": 2 * 2**20,
+    "write_buffer_size": 2 * 2**20,
     "max_write_buffer_number": 2,
 }
 
@@ -78,29 +78,7 @@ sessions_table = app.Table(
     use_partitioner=True,
     partitions=shared.topic_partitions,
     options=ROCKSDB_OPTIONS,
-    help="Current analytics session per site|visitor key.",
-)
-
-# The event time of the message being processed: the uniques window is relative to it, never
-# to the Kafka timestamp or the wall clock, so replays give the same answer.
-EVENT_TIME: ContextVar[float] = ContextVar("hitstream_event_time", default=0.0)
-
-
-def _event_time(_event: Any) -> float:
-    return EVENT_TIME.get()
-
-
-visitor_days = (
-    app.Table(
-        "visitor-days",
-        key_type=str,
-        default=bool,
-        partitions=shared.topic_partitions,
-        options=ROCKSDB_OPTIONS,
-        help="site|visitor seen on a UTC day.",
-    )
-    .tumbling(timedelta(days=1), expires=timedelta(days=2))
-    .relative_to(_event_time)  # type: ignore[attr-defined]  # on WindowWrapper, not its protocol
+    help="Current analytics session and recent days seen, per site|visitor key.",
 )
 
 # Swetrix session state, keyed by the raw topic's Kafka key. Written from an HTTP view (not an

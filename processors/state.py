@@ -17,7 +17,6 @@ BEHAVIOUR_REASON = "behaviour:rate"
 class Outcome:
     event: EnrichedEvent
     session: SessionState | None
-    mark_seen_today: bool
     redelivered: bool = False
 
 
@@ -25,7 +24,6 @@ def apply(
     event: EnrichedEvent,
     key: bytes,
     session: SessionState | None,
-    seen_today: bool,
     limits: Limits,
     offset: int = -1,
 ) -> Outcome:
@@ -39,16 +37,18 @@ def apply(
     exactly as the first time; an older one keeps its session id, with `session_seq` 0 (unknown).
     """
     if event.filtered_reason is not None:
-        return Outcome(event, session, False)
+        return Outcome(event, session)
     if session is not None and 0 <= offset <= session.offset:
-        return Outcome(_as_before(event, session, offset), session, False, redelivered=True)
+        return Outcome(_as_before(event, session, offset), session, redelivered=True)
     kind = event.event_type.value
+    t, received_at = event.event_time.timestamp(), event.received_at.timestamp()
+    seen_today = session is not None and uniques.seen(session.days, t)
     placement, new_session = sessions.place(
         session,
         key=key,
         kind=kind,
-        event_time=event.event_time.timestamp(),
-        received_at=event.received_at.timestamp(),
+        event_time=t,
+        received_at=received_at,
         limits=limits,
     )
     unique = uniques.is_unique(kind, placement.is_late, seen_today)
@@ -63,8 +63,11 @@ def apply(
         update.update(is_bot=True, bot_reason=BEHAVIOUR_REASON, device_type="bot")
     if new_session is not None and new_session is not session:
         flags = (placement.is_new_session, unique, placement.is_late, placement.too_fast)
-        new_session = replace(new_session, offset=offset, last_flags=flags)
-    return Outcome(event.model_copy(update=update), new_session, unique)
+        days = new_session.days
+        if unique:
+            days = uniques.remember(days, t, received_at - sessions.horizon(limits.lateness))
+        new_session = replace(new_session, offset=offset, last_flags=flags, days=days)
+    return Outcome(event.model_copy(update=update), new_session)
 
 
 def _as_before(event: EnrichedEvent, session: SessionState, offset: int) -> EnrichedEvent:

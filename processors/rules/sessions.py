@@ -13,7 +13,10 @@ Per Kafka key (one visitor on one site) we keep the current session. For each ev
 - **heartbeat**: extends a live session and is numbered in it, but is not a view and never opens
   a session: a heartbeat-only visit (tab restored after the session timed out) has no session.
 - **engagement** (ZTA `timeOnPage`, `isBounce`): attaches to the current session, live or not,
-  without extending it (it reports on time already spent).
+  without extending it (it reports on time already spent, e.g. a page read for 40 minutes), if
+  the session's last activity was less than `ENGAGEMENT_REACH` (1 h) before it. Without a bound,
+  an engagement report would attach to whatever hours-old session expiry had not yet swept, and
+  the answer would depend on when the timer ran.
 
 The session id is derived from (key, start time), so replaying the raw topic gives the same ids.
 A behaviour counter (views and custom events per fixed window) flags visitors who fire too fast.
@@ -26,7 +29,10 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
+from processors.rules import uniques
+
 SESSION_GAP = timedelta(minutes=30)
+ENGAGEMENT_REACH = timedelta(hours=1)
 _ACTIVE = ("pageview", "custom")
 
 
@@ -49,6 +55,9 @@ class SessionState:
     # What the last applied event was told (is_new_session, is_unique, is_late, too_fast), so a
     # redelivery of it is emitted again exactly as the first time.
     last_flags: tuple[bool, bool, bool, bool] | None = None
+    # UTC days (`uniques.utc_day`) on which this key was counted unique, the recent ones only:
+    # the record outlives its session until no on-time event can fall on those days any more.
+    days: tuple[int, ...] = ()
 
     def to_json(self) -> list[Any]:
         return [
@@ -60,6 +69,7 @@ class SessionState:
             self.window_count,
             self.offset,
             list(self.last_flags) if self.last_flags is not None else None,
+            list(self.days),
         ]
 
     @classmethod
@@ -67,8 +77,17 @@ class SessionState:
         offset = int(raw[6]) if len(raw) > 6 else -1
         flags = raw[7] if len(raw) > 7 else None
         last = (bool(flags[0]), bool(flags[1]), bool(flags[2]), bool(flags[3])) if flags else None
+        days = tuple(int(d) for d in raw[8]) if len(raw) > 8 else ()
         return cls(
-            str(raw[0]), float(raw[1]), float(raw[2]), int(raw[3]), float(raw[4]), int(raw[5]), offset, last
+            str(raw[0]),
+            float(raw[1]),
+            float(raw[2]),
+            int(raw[3]),
+            float(raw[4]),
+            int(raw[5]),
+            offset,
+            last,
+            days,
         )
 
 
@@ -114,7 +133,7 @@ def place(
     if is_late(event_time, received_at, state, limits):
         return LATE, state
     if kind == "engagement":
-        if state is None:
+        if state is None or event_time - state.last_seen >= ENGAGEMENT_REACH.total_seconds():
             return NO_SESSION, state
         state = replace(state, seq=state.seq + 1)
         return Placement(state.session_id, False, state.seq), state
@@ -132,7 +151,8 @@ def _activity(
 ) -> tuple[Placement, SessionState]:
     new = not is_live(state, t)
     if new or state is None:
-        state = SessionState(session_id(key, t), t, t, 0, t, 0)
+        days = state.days if state is not None else ()  # the day survives the session
+        state = SessionState(session_id(key, t), t, t, 0, t, 0, days=days)
     if t - state.window_start >= limits.rate_window.total_seconds():
         state = replace(state, window_start=t, window_count=0)
     state = replace(
@@ -142,10 +162,19 @@ def _activity(
     return Placement(state.session_id, new, state.seq, False, too_fast), state
 
 
+def horizon(lateness: timedelta) -> float:
+    """How far behind an arrival time state can still be reached: an on-time event is at most
+    `lateness` older than its arrival, and continues a session idle for under 30 minutes, or
+    attaches an engagement report to one idle for under an hour. Every rule that looks back at
+    `last_seen` must stay within this, or expiry would change answers (hypothesis-tested)."""
+    return max(SESSION_GAP, ENGAGEMENT_REACH).total_seconds() + lateness.total_seconds()
+
+
 def expired(state: SessionState, watermark: float, lateness: timedelta) -> bool:
-    """State that no future on-time event can reach any more: safe to drop (bounds memory)."""
-    horizon = SESSION_GAP.total_seconds() + lateness.total_seconds()
-    return watermark - state.last_seen > horizon
+    """State that no future on-time event can reach any more: safe to drop (bounds the store).
+    Neither its session (idle too long) nor a day it was seen on (over, lateness included)."""
+    reach = watermark - horizon(lateness)
+    return reach > state.last_seen and all(d < uniques.utc_day(reach) for d in state.days)
 
 
 def expiry_watermark(assigned: set[int], received: dict[int, float]) -> float | None:

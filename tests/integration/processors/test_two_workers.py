@@ -11,7 +11,7 @@ import base64
 import json
 import threading
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -33,16 +33,12 @@ COMPARED = ("session_id", "is_new_session", "session_seq", "is_unique", "is_late
 def reference(hits: list[Hit]) -> dict[str, tuple[object, ...]]:
     enricher = Enricher(base64.b64decode(SECRET))
     sessions: dict[bytes, SessionState | None] = defaultdict(lambda: None)
-    seen: set[tuple[bytes, date]] = set()
     out = {}
     for hit in hits:
         event = enricher.enrich(CanonicalEvent.model_validate_json(hit.value), b"any salt")
         assert isinstance(event, EnrichedEvent)
-        day = event.event_time.astimezone(UTC).date()
-        o = state.apply(event, hit.key, sessions[hit.key], (hit.key, day) in seen, Limits())
+        o = state.apply(event, hit.key, sessions[hit.key], Limits())
         sessions[hit.key] = o.session
-        if o.mark_seen_today:
-            seen.add((hit.key, day))
         out[event.event_id] = tuple(getattr(o.event, f) for f in COMPARED)
     return out
 

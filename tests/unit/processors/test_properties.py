@@ -74,12 +74,12 @@ def _raw(i: int, kind: EventType, t: datetime, cipher: IpCipher) -> CanonicalEve
 
 
 def _pipeline(raws: list[CanonicalEvent]) -> list[EnrichedEvent]:
-    enricher, s, seen, out = Enricher(SECRET), None, False, []
+    enricher, s, out = Enricher(SECRET), None, []
     for raw in raws:
         e = enricher.enrich(raw, b"salt")
         assert isinstance(e, EnrichedEvent)
-        o = state.apply(e, b"a|k", s, seen, Limits())
-        s, seen = o.session, seen or o.mark_seen_today
+        o = state.apply(e, b"a|k", s, Limits())
+        s = o.session
         out.append(o.event)
     return out
 
@@ -107,10 +107,8 @@ def test_filtered_events_pass_through_untouched_by_state() -> None:
     )
     e = Enricher(SECRET).enrich(raw, b"salt")
     assert isinstance(e, EnrichedEvent)
-    o = state.apply(e, b"a|k", None, False, Limits())
-    assert (
-        o.session is None and not o.mark_seen_today and o.event.session_id is None and not o.event.is_unique
-    )
+    o = state.apply(e, b"a|k", None, Limits())
+    assert o.session is None and o.event.session_id is None and not o.event.is_unique
 
 
 def test_undecryptable_ip_is_poison() -> None:

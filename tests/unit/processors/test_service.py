@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import faust
+
 from processors.app import app
 from processors.service import changelog_specs
 
@@ -12,5 +16,13 @@ def test_every_table_changelog_is_declared_as_faust_would() -> None:
     swetrix = next(s for name, s in specs.items() if name.endswith("swetrix-sessions-changelog"))
     assert swetrix.config == {"cleanup.policy": "compact"}
     assert swetrix.num_partitions == app.conf.topic_partitions
-    days = next(s for name, s in specs.items() if name.endswith("visitor-days-changelog"))
-    assert days.config == {"cleanup.policy": "compact,delete", "retention.ms": str(2 * 24 * 3600 * 1000)}
+    state = next(s for name, s in specs.items() if name.endswith("-sessions-changelog") and s is not swetrix)
+    assert state.config == {"cleanup.policy": "compact"}
+
+
+def test_a_windowed_table_keeps_its_retention() -> None:
+    other = faust.App("spec-test", store="memory://", topic_partitions=4, topic_replication_factor=1)
+    other.Table("days", default=bool).tumbling(timedelta(days=1), expires=timedelta(days=2))
+    [spec] = changelog_specs(other)
+    assert spec.config == {"cleanup.policy": "compact,delete", "retention.ms": str(2 * 24 * 3600 * 1000)}
+    assert spec.num_partitions == 4

@@ -72,6 +72,11 @@ def test_engagement_attaches_without_extending() -> None:
     assert nxt.is_new_session  # the engagement report did not keep the session alive
 
 
+def test_engagement_reaches_back_an_hour_at_most() -> None:
+    _, near, far = run([("pageview", T0), ("engagement", T0 + 59 * MIN), ("engagement", T0 + 60 * MIN)])
+    assert near.session_id is not None and far.session_id is None
+
+
 def test_event_older_than_lateness_is_flagged_and_not_merged() -> None:
     out = run([("pageview", T0), ("pageview", T0 + MIN)], received={1: T0 + MIN + 3601})
     assert out[1].is_late and out[1].session_id is None
@@ -110,8 +115,8 @@ def test_session_ids_are_deterministic() -> None:
 def test_state_round_trip_and_expiry() -> None:
     _, state = sessions.place(None, key=KEY, kind="pageview", event_time=T0, received_at=T0, limits=LIMITS)
     assert state is not None and SessionState.from_json(state.to_json()) == state
-    assert not sessions.expired(state, T0 + 89 * MIN, LIMITS.lateness)
-    assert sessions.expired(state, T0 + 91 * MIN, LIMITS.lateness)
+    assert not sessions.expired(state, T0 + 119 * MIN, LIMITS.lateness)
+    assert sessions.expired(state, T0 + 121 * MIN, LIMITS.lateness)
 
 
 def test_uniques_by_utc_day() -> None:
@@ -139,16 +144,16 @@ def test_redelivered_event_is_recognised_by_offset() -> None:
         received_at=t,
         visitor_key="k",
     )
-    first = st.apply(ev, KEY, None, False, LIMITS, offset=10)
+    first = st.apply(ev, KEY, None, LIMITS, offset=10)
     assert first.session is not None and first.session.offset == 10 and not first.redelivered
-    again = st.apply(ev, KEY, first.session, True, LIMITS, offset=10)
+    again = st.apply(ev, KEY, first.session, LIMITS, offset=10)
     # Recognised, not applied twice, and emitted again exactly as the first time (its first
     # output may have been lost with a crashed worker).
     assert again.redelivered and again.session == first.session
     assert again.event == first.event
-    older = st.apply(ev, KEY, first.session, True, LIMITS, offset=9)
+    older = st.apply(ev, KEY, first.session, LIMITS, offset=9)
     assert older.redelivered and older.event.session_id == first.event.session_id
-    later = st.apply(ev.model_copy(update={"event_id": "f"}), KEY, first.session, True, LIMITS, offset=11)
+    later = st.apply(ev.model_copy(update={"event_id": "f"}), KEY, first.session, LIMITS, offset=11)
     assert not later.redelivered and later.event.session_seq == 2
 
 
