@@ -181,9 +181,9 @@ def expiry_watermark(assigned: set[int], received: dict[int, float]) -> float | 
     """The arrival time every partition of this worker has reached, or None while one of them has
     processed nothing since it was assigned (its backlog may be old; expiry waits for it).
 
-    A session idle for 30 min + lateness before it can take no on-time event any more: later
-    events in its partition arrive after the watermark, and an on-time event is at most
-    `lateness` older than its arrival."""
+    State last reached more than `horizon(lateness)` before it can take no on-time event any
+    more: later events in its partition arrive after the watermark, and an on-time event is at
+    most `lateness` older than its arrival."""
     for gone in set(received) - assigned:
         del received[gone]
     if not assigned or any(p not in received for p in assigned):
