@@ -33,7 +33,6 @@ from processors.rules import uniques
 
 SESSION_GAP = timedelta(minutes=30)
 ENGAGEMENT_REACH = timedelta(hours=1)
-_ACTIVE = ("pageview", "custom")
 
 
 @dataclass(frozen=True, slots=True)
