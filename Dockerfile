@@ -3,6 +3,7 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HITSTREAM_STATE_DIR=/var/lib/hitstream
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY common ./common
 COPY hitstream ./hitstream
 COPY ingest ./ingest
 COPY processors ./processors

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from hitstream.settings import SharedSettings
+from common.settings import SharedSettings
 from ingest.sites import hash_token
 
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; rv:109.0) Gecko/20100101 Firefox/116.0"
@@ -144,8 +144,6 @@ def _process(cmd: list[str], env: dict[str, str], ready_url: str, log: Path) -> 
 
 
 def _trivial_cmd(server: str, port: int) -> list[str]:
-    if server == "httptools":
-        return [*_pin(0), sys.executable, "-m", "bench.ingest_apps", str(port), "httptools"]
     if server == "granian":
         return [
             *_pin(0),
@@ -312,7 +310,7 @@ def _kafka(args: argparse.Namespace, work: Path) -> Iterator[str]:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         yield os.environ["KAFKA_BOOTSTRAP_SERVERS"]
         return
-    from hitstream.local_kafka import LocalKafka
+    from common.local_kafka import LocalKafka
 
     broker = LocalKafka(work / "kafka", port=_free_port(), controller_port=_free_port())
     try:
@@ -338,7 +336,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--connections", type=int, default=64, help="Concurrent keep-alive connections.")
     p.add_argument("--endpoints", default=",".join(ENDPOINTS), help="Comma-separated vendors.")
     p.add_argument(
-        "--servers", default="httptools,granian,uvicorn", help="Comma-separated: httptools, granian, uvicorn."
+        "--servers", default="granian,uvicorn", help="Comma-separated: granian, uvicorn."
     )
     p.add_argument("--loadgen", choices=["auto", "wrk", "python"], default="auto")
     p.add_argument("--json-out", type=Path, default=None)
@@ -353,7 +351,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     try:
         with _kafka(args, work) as bootstrap:
             args.bootstrap = bootstrap
-            from hitstream.kafka_admin import ensure_topics
+            from common.kafka import ensure_topics
 
             ensure_topics(SharedSettings(KAFKA_BOOTSTRAP_SERVERS=bootstrap, HITSTREAM_TOPIC_RAW=args.topic))  # type: ignore[call-arg]
             results: dict[str, Any] = {"raw-kafka": run_raw_kafka(args), **run_servers(args, work)}

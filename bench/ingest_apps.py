@@ -36,34 +36,6 @@ def trivial_rsgi() -> TrivialRSGI:
     return TrivialRSGI()
 
 
-class TrivialCore:
-    """The `ingest.httpserver.App` surface with nothing behind it: the httptools stack's ceiling."""
-
-    def body_limit(self, method: str, path: str) -> int:
-        return 1 << 20
-
-    def too_large(self, method: str, path: str, size: int) -> Any:
-        from ingest.http import Response
-
-        return Response(413, b"{}", _JSON)
-
-    def precheck(self, req: Any) -> None:
-        return None
-
-    async def handle(self, req: Any) -> Any:
-        from ingest.http import Response
-
-        return Response(200, _OK, _JSON)
-
-
-def trivial_httptools(port: int) -> None:
-    import uvloop
-
-    from ingest.httpserve import serve
-
-    uvloop.run(serve(TrivialCore(), "127.0.0.1", port))
-
-
 def session_stub(port: int) -> None:
     """Accepts every Swetrix session touch, as a live session would (the processors' cost excluded)."""
     from aiohttp import web
@@ -77,8 +49,5 @@ def session_stub(port: int) -> None:
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 
-if __name__ == "__main__":  # python -m bench.ingest_apps <port> [httptools]
-    if sys.argv[2:] == ["httptools"]:
-        trivial_httptools(int(sys.argv[1]))
-    else:
-        session_stub(int(sys.argv[1]))
+if __name__ == "__main__":  # python -m bench.ingest_apps <port>
+    session_stub(int(sys.argv[1]))

@@ -28,15 +28,16 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import NewTopic
 
 from bench.processors_workload import Hit, publish, visits
-from hitstream.crypto import IpCipher, RoutingHasher
-from hitstream.kafka_admin import ensure
+from common.crypto import IpCipher, RoutingHasher
+from common.kafka import ensure
+from common.settings import SharedSettings
 from tests.support.services import HITSTREAM, free_port
 
 
 def _broker(tmp: Path) -> tuple[str, object | None]:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):  # bench script: no settings object to read from
         return os.environ["KAFKA_BOOTSTRAP_SERVERS"], None
-    from hitstream.local_kafka import LocalKafka
+    from common.local_kafka import LocalKafka
 
     broker = LocalKafka(tmp / "kafka", port=free_port(), controller_port=free_port())
     return broker.start(timeout_s=180), broker
@@ -69,8 +70,15 @@ def _du_mib(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
 
 
-def _measure(proc: subprocess.Popen[bytes], bootstrap: str, out_topic: str, partitions: int, n: int,
-             timeout_s: float, state_dir: Path | None = None) -> tuple[float, float, float]:
+def _measure(
+    proc: subprocess.Popen[bytes],
+    bootstrap: str,
+    out_topic: str,
+    partitions: int,
+    n: int,
+    timeout_s: float,
+    state_dir: Path | None = None,
+) -> tuple[float, float, float]:
     """(events/s from first to last output message, peak RSS MiB, worker CPU µs per event).
 
     CPU time per event is the figure that survives a noisy, shared machine: wall-clock rates
@@ -87,8 +95,11 @@ def _measure(proc: subprocess.Popen[bytes], bootstrap: str, out_topic: str, part
             now = time.monotonic()
             if state_dir is not None and now >= next_report:  # progress for long runs
                 next_report = now + 60
-                print(f"  ... {count} events out, worker RSS {_rss_mib(proc.pid):.0f} MiB, "
-                      f"state {_du_mib(state_dir):.0f} MiB", flush=True)
+                print(
+                    f"  ... {count} events out, worker RSS {_rss_mib(proc.pid):.0f} MiB, "
+                    f"state {_du_mib(state_dir):.0f} MiB",
+                    flush=True,
+                )
             if count and first_at is None:
                 first_at, first_count, first_cpu = now, count, _cpu_seconds(proc.pid)
             if count >= n and first_at is not None:
@@ -113,35 +124,60 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 def _worker_env(
     bootstrap: str, name: str, raw: str, partitions: int, tmp: Path, secret: str
 ) -> dict[str, str]:
-    return {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "HITSTREAM_TOPIC_RAW": raw,
-            "HITSTREAM_TOPIC_ENRICHED": f"{name}.enriched", "HITSTREAM_TOPIC_DLQ": f"{name}.dlq",
-            "HITSTREAM_TOPIC_PARTITIONS": str(partitions), "HITSTREAM_STATE_DIR": str(tmp / name),
-            "HITSTREAM_SECRET_KEY": secret, "PROCESSOR_APP_ID": f"{name}-app",
-            "PROCESSOR_WEB_PORT": str(free_port()), "PROCESSOR_DATA_DIR": str(tmp / name / "faust"),
-            "PROCESSOR_LOG_LEVEL": "warning"}
+    return {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "HITSTREAM_TOPIC_RAW": raw,
+        "HITSTREAM_TOPIC_ENRICHED": f"{name}.enriched",
+        "HITSTREAM_TOPIC_DLQ": f"{name}.dlq",
+        "HITSTREAM_TOPIC_PARTITIONS": str(partitions),
+        "HITSTREAM_STATE_DIR": str(tmp / name),
+        "HITSTREAM_SECRET_KEY": secret,
+        "PROCESSOR_APP_ID": f"{name}-app",
+        "PROCESSOR_WEB_PORT": str(free_port()),
+        "PROCESSOR_DATA_DIR": str(tmp / name / "faust"),
+        "PROCESSOR_LOG_LEVEL": "warning",
+    }
 
 
-def run_full(bootstrap: str, name: str, raw: str, partitions: int, n: int, tmp: Path, secret: str,
-             timeout_s: float) -> dict[str, float]:
+def run_full(
+    bootstrap: str, name: str, raw: str, partitions: int, n: int, tmp: Path, secret: str, timeout_s: float
+) -> dict[str, float]:
     env = _worker_env(bootstrap, name, raw, partitions, tmp, secret)
     log = (tmp / f"{name}.log").open("wb")
     proc = subprocess.Popen([HITSTREAM, "process"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        rate, peak, cpu = _measure(proc, bootstrap, f"{name}.enriched", partitions, n, timeout_s,
-                                   tmp / name / "faust")
+        rate, peak, cpu = _measure(
+            proc, bootstrap, f"{name}.enriched", partitions, n, timeout_s, tmp / name / "faust"
+        )
         time.sleep(2)  # let RocksDB flush its memtables before sizing the state
-        return {"rate": rate, "peak_rss_mib": peak, "rss_mib": _rss_mib(proc.pid), "cpu_us": cpu,
-                "state_mib": _du_mib(tmp / name / "faust")}
+        return {
+            "rate": rate,
+            "peak_rss_mib": peak,
+            "rss_mib": _rss_mib(proc.pid),
+            "cpu_us": cpu,
+            "state_mib": _du_mib(tmp / name / "faust"),
+        }
     finally:
         _stop(proc)
 
 
-def run_passthrough(bootstrap: str, name: str, raw: str, partitions: int, n: int, tmp: Path,
-                    timeout_s: float) -> dict[str, float]:
+def run_passthrough(
+    bootstrap: str, name: str, raw: str, partitions: int, n: int, tmp: Path, timeout_s: float
+) -> dict[str, float]:
     out = f"{name}.out"
-    ensure(bootstrap, [NewTopic(out, partitions, 1)])
-    args = [sys.executable, "-m", "bench.processors_passthrough", bootstrap, raw, out, f"{name}-app",
-            str(tmp / name), str(free_port())]
+    ensure(SharedSettings(kafka_bootstrap_servers=bootstrap), [NewTopic(out, partitions, 1)])
+    args = [
+        sys.executable,
+        "-m",
+        "bench.processors_passthrough",
+        bootstrap,
+        raw,
+        out,
+        f"{name}-app",
+        str(tmp / name),
+        str(free_port()),
+    ]
     log = (tmp / f"{name}.log").open("wb")
     proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parent.parent)
     try:
@@ -167,30 +203,47 @@ def one_event_visitors(n: int, secret: bytes, start: int = 0) -> Iterator[Hit]:
         yield Hit(f"example|{routing(ip, str(i))}".encode(), json.dumps(doc).encode())
 
 
-def compare(bootstrap: str, run_id: str, events: int, partitions: int, tmp: Path, key: bytes, secret: str,
-            timeout_s: float) -> None:
+def compare(
+    bootstrap: str,
+    run_id: str,
+    events: int,
+    partitions: int,
+    tmp: Path,
+    key: bytes,
+    secret: str,
+    timeout_s: float,
+) -> None:
     raw = f"{run_id}.raw"
-    ensure(bootstrap, [NewTopic(raw, partitions, 1)])
+    ensure(SharedSettings(kafka_bootstrap_servers=bootstrap), [NewTopic(raw, partitions, 1)])
     per_visitor = 8
     t = time.monotonic()
     n = publish(bootstrap, raw, visits(max(1, events // per_visitor), per_visitor, key))
     print(f"published {n} events in {time.monotonic() - t:.1f}s", flush=True)
     base = run_passthrough(bootstrap, f"{run_id}-pass", raw, partitions, n, tmp, timeout_s)
-    print(f"pass-through faust agent : {base['rate']:8.0f} events/s, {base['cpu_us']:6.0f} CPU µs/event "
-          f"(peak RSS {base['peak_rss_mib']:.0f} MiB)", flush=True)
+    print(
+        f"pass-through faust agent : {base['rate']:8.0f} events/s, {base['cpu_us']:6.0f} CPU µs/event "
+        f"(peak RSS {base['peak_rss_mib']:.0f} MiB)",
+        flush=True,
+    )
     full = run_full(bootstrap, f"{run_id}-full", raw, partitions, n, tmp, secret, timeout_s)
-    print(f"full enrichment worker   : {full['rate']:8.0f} events/s, {full['cpu_us']:6.0f} CPU µs/event "
-          f"(peak RSS {full['peak_rss_mib']:.0f} MiB)")
-    print(f"ratio full / pass-through: {full['rate'] / base['rate']:.0%} wall-clock, "
-          f"{base['cpu_us'] / full['cpu_us']:.0%} by CPU time; "
-          f"one dedicated core would give ~{1e6 / full['cpu_us']:.0f} events/s", flush=True)
+    print(
+        f"full enrichment worker   : {full['rate']:8.0f} events/s, {full['cpu_us']:6.0f} CPU µs/event "
+        f"(peak RSS {full['peak_rss_mib']:.0f} MiB)"
+    )
+    print(
+        f"ratio full / pass-through: {full['rate'] / base['rate']:.0%} wall-clock, "
+        f"{base['cpu_us'] / full['cpu_us']:.0%} by CPU time; "
+        f"one dedicated core would give ~{1e6 / full['cpu_us']:.0f} events/s",
+        flush=True,
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--events", type=int, default=200_000, help="events to compare (0: skip)")
-    ap.add_argument("--visitors", type=int, default=1_000_000,
-                    help="distinct visitors for the state phase (0: skip)")
+    ap.add_argument(
+        "--visitors", type=int, default=1_000_000, help="distinct visitors for the state phase (0: skip)"
+    )
     ap.add_argument("--partitions", type=int, default=6)
     ap.add_argument("--timeout", type=float, default=1800)
     args = ap.parse_args()
@@ -204,14 +257,16 @@ def main() -> None:
             compare(bootstrap, run_id, args.events, args.partitions, tmp, key, secret, args.timeout)
         if args.visitors:
             raw_m = f"{run_id}.million"
-            ensure(bootstrap, [NewTopic(raw_m, args.partitions, 1)])
+            ensure(SharedSettings(kafka_bootstrap_servers=bootstrap), [NewTopic(raw_m, args.partitions, 1)])
             t = time.monotonic()
             m = publish(bootstrap, raw_m, one_event_visitors(args.visitors, key))
             print(f"published {m} single-event visitors in {time.monotonic() - t:.1f}s", flush=True)
             st = run_full(bootstrap, f"{run_id}-state", raw_m, args.partitions, m, tmp, secret, args.timeout)
-            print(f"{m} visitors in state    : {st['rate']:8.0f} events/s, {st['cpu_us']:.0f} CPU µs/event, "
-                  f"worker RSS {st['rss_mib']:.0f} MiB "
-                  f"(peak {st['peak_rss_mib']:.0f}), RocksDB state on disk {st['state_mib']:.0f} MiB")
+            print(
+                f"{m} visitors in state    : {st['rate']:8.0f} events/s, {st['cpu_us']:.0f} CPU µs/event, "
+                f"worker RSS {st['rss_mib']:.0f} MiB "
+                f"(peak {st['peak_rss_mib']:.0f}), RocksDB state on disk {st['state_mib']:.0f} MiB"
+            )
     finally:
         if broker is not None:
             broker.stop()  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from confluent_kafka import Producer
 
-from hitstream.crypto import IpCipher, RoutingHasher
+from common.crypto import IpCipher, RoutingHasher
 from schemas.events import CanonicalEvent, EventType, Vendor
 
 _BROWSERS = [

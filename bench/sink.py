@@ -33,9 +33,9 @@ import orjson
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from bench.sink_data import encoded, events
-from hitstream.clickhouse import connect
-from hitstream.local_kafka import LocalKafka
-from hitstream.settings import SharedSettings
+from common.clickhouse import connect
+from common.local_kafka import LocalKafka
+from common.settings import SharedSettings
 from sink import migrate
 from sink.batch import decode
 from sink.rows import COLUMNS, FILTERED_COLUMNS, Record, event_columns, filtered_columns

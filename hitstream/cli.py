@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hitstream import logs
+from common import logs
 
 if TYPE_CHECKING:
-    from hitstream.local_kafka import LocalKafka
+    from common.local_kafka import LocalKafka
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,7 +39,7 @@ def up(ingest_port: int | None) -> None:
 @main.command()
 def ingest() -> None:
     """Run the ingest HTTP service (INGEST_HOST:INGEST_PORT, default 127.0.0.1:8000)."""
-    from ingest.service import run
+    from ingest.server.run import run
     from ingest.settings import get_settings
 
     logs.setup(get_settings().log_level, "ingest")
@@ -67,7 +67,7 @@ def sink() -> None:
 @main.command()
 def migrate() -> None:
     """Apply pending ClickHouse migrations to CLICKHOUSE_URL (not while a sink owns the same chDB)."""
-    from hitstream.settings import SharedSettings
+    from common.settings import SharedSettings
     from sink import migrate as m
 
     logs.setup("INFO", "migrate")
@@ -112,8 +112,8 @@ def kafka() -> None:
 
 
 def _local() -> LocalKafka:
-    from hitstream.local_kafka import LocalKafka
-    from hitstream.settings import SharedSettings
+    from common.local_kafka import LocalKafka
+    from common.settings import SharedSettings
 
     return LocalKafka(SharedSettings().state_dir / "kafka")
 
@@ -121,7 +121,7 @@ def _local() -> LocalKafka:
 @kafka.command("fetch")
 def kafka_fetch() -> None:
     """Resolve the broker's jars from Maven Central (once)."""
-    from hitstream.local_kafka import LocalKafkaError, fetch
+    from common.local_kafka import LocalKafkaError, fetch
 
     try:
         click.echo(f"Kafka jars in {fetch(_local().lib_dir)}")
@@ -132,7 +132,7 @@ def kafka_fetch() -> None:
 @kafka.command("start")
 def kafka_start() -> None:
     """Start the broker in the background, or find it running."""
-    from hitstream.local_kafka import LocalKafkaError
+    from common.local_kafka import LocalKafkaError
 
     broker = _local()
     try:
@@ -160,7 +160,7 @@ from ingest.sites_cli import sites as _sites  # noqa: E402  (the `hitstream site
 
 main.add_command(_sites)
 
-from sink.dlq_cli import dlq as _dlq  # noqa: E402
+from hitstream.dlq_cli import dlq as _dlq  # noqa: E402
 
 main.add_command(_dlq)
 

@@ -50,13 +50,13 @@ def table(cls: type[BaseSettings], title: str) -> str:
 
 
 def _repo_root() -> object:
-    from hitstream.settings import REPO_ROOT
+    from common.settings import REPO_ROOT
 
     return REPO_ROOT
 
 
 def render() -> str:
-    from hitstream.settings import SharedSettings
+    from common.settings import SharedSettings
     from ingest.settings import IngestSettings
     from processors.settings import ProcessorSettings
     from sink.settings import SinkSettings

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
-from hitstream.clickhouse import ClickHouseUnavailable, connect, redact
-from hitstream.settings import SharedSettings
+from common.clickhouse import ClickHouseUnavailable, connect, redact
+from common.settings import SharedSettings
 
 FORMATS = {
     "table": "PrettyCompactMonoBlock",

@@ -16,9 +16,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from hitstream.kafka_admin import ensure_topics
-from hitstream.local_kafka import LocalKafka, LocalKafkaError
-from hitstream.settings import SharedSettings
+from common.kafka import ensure_topics
+from common.local_kafka import LocalKafka, LocalKafkaError
+from common.settings import SharedSettings
 
 SERVICES = ("sink", "process", "ingest")
 DEMO_SITES = """{

@@ -1,98 +1,109 @@
-"""The ASGI adapter (uvicorn): moves bytes between ASGI and `IngestCore`.
+"""The server-neutral ingest application: services, health, metrics, OpenAPI and vendor routes.
 
-The body cap and the header-only checks (HitKeep authenticates first) are applied before the
-body is read, so an oversized or unauthenticated upload is answered without being buffered.
+Adapters (`ingest.server.rsgi_granian`, `ingest.server.asgi_uvicorn`) only move bytes: they ask `body_limit`
+and `precheck` before reading a body, then call `handle`. Start-up creates the Kafka publisher
+and the session client; shutdown flushes the publisher, so a graceful stop answers nothing it
+has not delivered.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import logging
 
-from ingest.core import IngestCore, build_router
-from ingest.http import Request, Response
-from ingest.routing import Services
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from common.crypto import IpCipher, RoutingHasher
+from ingest import openapi
+from ingest.clientip import parse_networks
+from ingest.http_types import Request, Response
+from ingest.pipeline import EventPipeline
+from ingest.publisher import Publisher
+from ingest.ratelimit import RateLimiter
+from ingest.routing import Router, Services
 from ingest.settings import IngestSettings
+from ingest.sites import SiteRegistry
+from ingest.swetrix_sessions import ProcessorSessions
+from ingest.vendors import hitkeep, simple_analytics, supalytics, swetrix, zero_trust
 
-__all__ = ["IngestApp", "build_router"]
+log = logging.getLogger("hitstream.ingest")
+_OWN = frozenset({"/healthz", "/readyz", "/metrics", "/openapi.json"})
 
-Scope = dict[str, Any]
-Receive = Any
-Send = Any
+
+def build_router() -> Router:
+    return Router(
+        [*simple_analytics.ROUTES, *zero_trust.ROUTES, *swetrix.ROUTES, *supalytics.ROUTES, *hitkeep.ROUTES]
+    )
+
+
+def build_services(settings: IngestSettings, publisher: Publisher) -> Services:
+    shared = settings.shared
+    return Services(
+        pipeline=EventPipeline(
+            publisher, IpCipher.from_secret(shared.secret), RoutingHasher.from_secret(shared.secret)
+        ),
+        sites=SiteRegistry(settings.sites_path),
+        trusted_proxies=parse_networks(settings.trusted_proxies),
+        sessions=ProcessorSessions(settings.processor_urls, timeout_s=settings.processor_timeout_s),
+        supalytics_limits=RateLimiter(settings.supalytics_rate_per_s),
+        hitkeep_limits=RateLimiter(settings.hitkeep_rate_per_s),
+    )
 
 
 class IngestApp:
     def __init__(self, settings: IngestSettings, services: Services | None = None) -> None:
-        self.core = IngestCore(settings, services)
+        self.settings = settings
+        self.router = build_router()
+        self.services = services
+        self._publisher: Publisher | None = None
+        self._openapi = openapi.document_bytes(self.router)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
+    def start(self) -> None:
+        if self.services is not None:
             return
-        if scope["type"] != "http":
-            return
-        method: str = scope["method"]
-        path: str = scope["path"]
-        headers: dict[str, str] = {}
-        for k, v in scope["headers"]:
-            name = k.decode("latin-1").lower()
-            val = v.decode("latin-1")
-            headers[name] = f"{headers[name]}, {val}" if name in headers else val
-        client = scope.get("client")
-        req = Request(
-            method,
-            path,
-            headers,
-            b"",
-            client[0] if client else None,
-            scope.get("query_string", b"").decode("latin-1"),
+        shared = self.settings.shared
+        self._publisher = Publisher(
+            shared,
+            shared.topic_raw,
+            timeout_s=self.settings.publish_timeout_s,
+            queue_max_messages=self.settings.queue_max_messages,
+            linger_ms=self.settings.linger_ms,
         )
-        early = self.core.precheck(req)
-        if early is not None:
-            await _send(send, early)
-            return
-        limit = self.core.body_limit(method, path)
-        body, size = await _read_body(receive, limit)
-        if size > limit:
-            await _send(send, self.core.too_large(method, path, size))
-            return
-        await _send(
-            send, await self.core.handle(Request(method, path, headers, body, req.peer_ip, req.query))
-        )
+        self.services = build_services(self.settings, self._publisher)
 
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                try:
-                    self.core.start()
-                except Exception as exc:  # start-up failure must stop the server, with the reason
-                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
-                    return
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await self.core.stop()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+    async def stop(self) -> None:
+        if self.services is not None:
+            await self.services.sessions.close()
+        if self._publisher is not None:
+            left = await asyncio.to_thread(self._publisher.close)
+            if left:
+                log.error("shutdown left %d events unacknowledged by Kafka", left)
 
+    def body_limit(self, method: str, path: str) -> int:
+        return 0 if path in _OWN else self.router.max_body(method, path)
 
-async def _read_body(receive: Receive, limit: int) -> tuple[bytes, int]:
-    """Read at most limit+1 bytes; the size tells the caller whether the cap was passed."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size <= limit:
-            chunks.append(chunk)
-        if not message.get("more_body", False) or size > limit:
-            break
-    return b"".join(chunks), size
+    def too_large(self, method: str, path: str, size: int) -> Response:
+        return self.router.too_large(method, path, size)
 
+    def precheck(self, req: Request) -> Response | None:
+        if self.services is None or req.path in _OWN:
+            return None
+        return self.router.precheck(req, self.services)
 
-async def _send(send: Send, resp: Response) -> None:
-    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in resp.headers]
-    await send({"type": "http.response.start", "status": resp.status, "headers": headers})
-    await send({"type": "http.response.body", "body": resp.body})
+    async def handle(self, req: Request) -> Response:
+        if req.path in _OWN:
+            return await self._own(req)
+        assert self.services is not None, "start() must run before requests are handled"
+        return await self.router.dispatch(req, self.services)
+
+    async def _own(self, req: Request) -> Response:
+        if req.method not in ("GET", "HEAD"):
+            return Response.json(405, {"error": f"Method {req.method[:20]} not allowed"}, [("allow", "GET")])
+        if req.path == "/healthz":
+            return Response.json(200, {"status": "ok"})
+        if req.path == "/metrics":
+            return Response(200, generate_latest(), [("content-type", CONTENT_TYPE_LATEST)])
+        if req.path == "/openapi.json":
+            return Response(200, self._openapi, [("content-type", "application/json")])
+        ready = self._publisher is not None and await asyncio.to_thread(self._publisher.ready)
+        return Response.json(200 if ready else 503, {"ready": ready})

@@ -7,7 +7,7 @@ import ipaddress
 from collections.abc import Iterable
 from functools import lru_cache
 
-from ingest.http import Request
+from ingest.http_types import Request
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 

@@ -86,6 +86,6 @@ def document_bytes(router: Router) -> bytes:
 if __name__ == "__main__":  # python -m ingest.openapi > docs/openapi.json
     import sys
 
-    from ingest.core import build_router
+    from ingest.app import build_router
 
     sys.stdout.write(document_bytes(build_router()).decode() + "\n")

@@ -13,8 +13,8 @@ from typing import Protocol
 
 import uuid_utils
 
-from hitstream.crypto import IpCipher, RoutingHasher
-from hitstream.metrics import INGEST_FILTERED, INGEST_PUBLISH_SECONDS
+from common.crypto import IpCipher, RoutingHasher
+from common.metrics import INGEST_FILTERED, INGEST_PUBLISH_SECONDS
 from schemas.events import CanonicalEvent
 from schemas.vendors.context import HitContext
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
-from typing import Any
 
-from confluent_kafka import KafkaError, KafkaException, Message, Producer
+from confluent_kafka import KafkaError, KafkaException, Message
 
+from common import kafka
+from common.metrics import INGEST_PRODUCER_QUEUE
+from common.settings import SharedSettings
 from ingest.errors import Unavailable
 
 RETRY_AFTER_S = 5
@@ -27,7 +28,7 @@ TICK_S = 0.001  # poll cadence while acknowledgements are pending
 class Publisher:
     def __init__(
         self,
-        bootstrap_servers: str,
+        shared: SharedSettings,
         topic: str,
         *,
         timeout_s: float,
@@ -36,22 +37,21 @@ class Publisher:
     ) -> None:
         self._topic = topic
         self._timeout_s = timeout_s
-        self._producer = Producer(
-            {
-                "bootstrap.servers": bootstrap_servers,
-                "enable.idempotence": True,
-                "acks": "all",
+        self._producer = kafka.producer(
+            shared,
+            "hitstream-ingest",
+            **{
                 "linger.ms": linger_ms,
                 "compression.type": "lz4",
                 "message.timeout.ms": int(timeout_s * 1000),
                 "queue.buffering.max.messages": queue_max_messages,
-                "client.id": "hitstream-ingest",
                 # The Java/aiokafka partitioner, so faust (aiokafka) maps a key to the same
                 # partition as ingest did; processors' table routing depends on it.
                 "partitioner": "murmur2_random",
-            }
+            },
         )
         self._pending = 0
+        INGEST_PRODUCER_QUEUE.set_function(lambda: len(self._producer))
         self._ticking: set[asyncio.AbstractEventLoop] = set()
 
     def _tick(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -123,6 +123,3 @@ def _expire(fut: asyncio.Future[None]) -> None:
 
 def _unavailable(message: str) -> Unavailable:
     return Unavailable(message, headers=[("retry-after", str(RETRY_AFTER_S))])
-
-
-PublishFn = Callable[[bytes, bytes], Any]

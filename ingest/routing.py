@@ -16,10 +16,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from hitstream.metrics import INGEST_REQUESTS
+from common.metrics import INGEST_REQUESTS
 from ingest.clientip import IPNetwork
 from ingest.errors import BadRequest, IngestError, MethodNotAllowed, PayloadTooLarge
-from ingest.http import Request, Response
+from ingest.http_types import Request, Response
 from ingest.pipeline import EventPipeline
 from ingest.ratelimit import RateLimiter
 from ingest.sites import SiteRegistry

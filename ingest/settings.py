@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from hitstream.settings import SharedSettings
+from common.settings import SharedSettings
 
 
 class IngestSettings(BaseSettings):
@@ -37,11 +37,10 @@ class IngestSettings(BaseSettings):
         description="Peers (IPs or CIDRs) whose X-Forwarded-For is believed for the client IP.",
     )
     log_level: str = Field(default="info", description="Log level of the ingest service.")
-    server: Literal["granian", "uvicorn", "httptools"] = Field(
+    server: Literal["granian", "uvicorn"] = Field(
         default="granian",
-        description="HTTP server: granian (RSGI, Rust HTTP parser), uvicorn (ASGI on uvloop + "
-        "httptools) or httptools (hitstream's own asyncio protocol on uvloop + httptools/llhttp, "
-        "no ASGI/RSGI layer). Measurements: docs/benchmarks.md#ingest.",
+        description="HTTP server: granian (RSGI, Rust hyper; chosen by measurement, "
+        "docs/benchmarks.md#ingest) or uvicorn (ASGI on uvloop + httptools), the standard alternative.",
     )
     processor_urls: Annotated[tuple[str, ...], NoDecode] = Field(
         default=("http://127.0.0.1:6066",),

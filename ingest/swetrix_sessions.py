@@ -1,7 +1,7 @@
 """Asks the processors whether a Swetrix hit may be stored (unique repeats, dead heartbeats).
 
 The session state lives in a changelog-backed faust table keyed like the raw topic
-(`site|visitor`), see `schemas/swetrix_state.py`. Any worker accepts the request and faust routes
+(`site|visitor`), see `schemas/swetrix_sessions.py`. Any worker accepts the request and faust routes
 it to the worker that owns the key's partition, so every ingest process gets the same answer.
 This client keeps one aiohttp connection pool per event loop, waits a bounded time, and tries
 the next configured worker when one cannot be reached; when none answers, the hit is refused
@@ -19,7 +19,7 @@ import aiohttp
 from pydantic import ValidationError
 
 from ingest.errors import Unavailable
-from schemas.swetrix_state import SESSION_PATH, SessionTouch, SessionVerdict
+from schemas.swetrix_sessions import SESSION_PATH, SessionTouch, SessionVerdict
 
 log = logging.getLogger("hitstream.ingest")
 RETRY_AFTER_S = 5

@@ -17,7 +17,7 @@ from typing import Any
 import faust
 from pydantic import ValidationError
 
-from hitstream.metrics import (
+from common.metrics import (
     PROCESSOR_BOTS,
     PROCESSOR_CACHE,
     PROCESSOR_DLQ,
@@ -41,6 +41,7 @@ from processors.metadata import ensure_changelog_metadata
 from processors.rules import bots, geo, sessions
 from processors.rules.useragent import UserAgentParser
 from processors.salts import KafkaSaltStore, SaltError
+from schemas.dead_letter import Envelope
 from schemas.events import CanonicalEvent, EnrichedEvent
 
 log = logging.getLogger("hitstream.processors")
@@ -52,7 +53,7 @@ limits = sessions.Limits(
 )
 geo_lookup = geo.GeoLookup(settings.geoip_db, settings.geoip_asn_db)
 enricher = Enricher(shared.secret, UserAgentParser(settings.ua_cache_size), geo_lookup)
-salt_store = KafkaSaltStore(shared.bootstrap_servers, settings.salt_topic_name, shared.secret)
+salt_store = KafkaSaltStore(shared, settings.salt_topic_name)
 live = LiveVisitors(settings.live_window_seconds)
 views.install(app, live)
 _expiry = Sweeper(
@@ -66,12 +67,13 @@ _expiry = Sweeper(
 _received: dict[int, float] = {}
 
 
-async def _dead_letter(key: bytes | None, value: bytes, reason: str) -> None:
+async def _dead_letter(key: bytes | None, value: bytes, reason: str, partition: int, offset: int) -> None:
     family = reason.split(":", 1)[0]
     log.warning("dead-lettering a raw event: %s", reason)
     PROCESSOR_DLQ.labels(family).inc()
     PROCESSOR_EVENTS.labels("dead_lettered").inc()
-    await dlq_topic.send(key=key, value=value, headers={"reason": reason.encode(), "stage": b"processors"})
+    envelope = Envelope.of(reason, "processors", raw_topic.get_topic_name(), partition, offset)
+    await dlq_topic.send(key=key, value=value, headers=envelope.headers())
 
 
 async def _salt(day: date) -> bytes | None:
@@ -112,11 +114,13 @@ async def handle(key: bytes | None, value: bytes, partition: int, offset: int) -
     try:
         canonical = CanonicalEvent.model_validate_json(value)
     except ValidationError as exc:
-        await _dead_letter(key, value, f"invalid canonical event: {exc.errors()[0]['msg']}")
+        await _dead_letter(
+            key, value, f"invalid canonical event: {exc.errors()[0]['msg']}", partition, offset
+        )
         return
     result = enricher.enrich(canonical, await _salt(canonical.event_time.astimezone(UTC).date()))
     if isinstance(result, PoisonEvent):
-        await _dead_letter(key, value, f"undecryptable: {result.reason}")
+        await _dead_letter(key, value, f"undecryptable: {result.reason}", partition, offset)
         return
     state_key = key or f"{result.site_id}|{result.visitor_key}".encode()
     event, write_state = _with_state(result, state_key, offset)
@@ -138,7 +142,14 @@ async def enrich(stream: faust.StreamT[bytes]) -> None:
             await handle(event.key, event.value, event.message.partition, event.message.offset)
         except Exception as exc:  # a rule bug must not silently lose the event: DLQ it
             log.exception("enrichment failed")
-            await _dead_letter(event.key, event.value, f"internal error: {type(exc).__name__}")
+            message = event.message
+            await _dead_letter(
+                event.key,
+                event.value,
+                f"internal error: {type(exc).__name__}",
+                message.partition,
+                message.offset,
+            )
 
 
 @app.timer(interval=30.0)  # type: ignore[untyped-decorator]

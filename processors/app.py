@@ -18,7 +18,7 @@ import logging
 import faust
 from faust.transport.producer import ProducerBuffer
 
-from processors import faust_fixes, swetrix_view
+from processors import faust_fixes, swetrix_sessions_view
 from processors.settings import get_settings
 
 log = logging.getLogger("hitstream.processors")
@@ -91,6 +91,6 @@ swetrix_sessions = app.Table(
     partitions=shared.topic_partitions,
     store="memory://local",  # a bare "memory://" is falsy to yarl, and faust falls back to RocksDB
 )
-swetrix_view.install(app, swetrix_sessions)
+swetrix_sessions_view.install(app, swetrix_sessions)
 
 from processors import agent  # noqa: E402,F401  (registers the agent, timers and views)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hitstream.crypto import DecryptError, IpCipher, derive_key
+from common.crypto import DecryptError, IpCipher, derive_key
 from processors.rules import bots, geo, referrer, urls, utm
 from processors.rules.locale import normalize_language
 from processors.rules.useragent import UserAgentParser

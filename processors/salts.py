@@ -18,12 +18,14 @@ import os
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, TopicPartition
 from confluent_kafka.admin import NewTopic  # type: ignore[attr-defined]
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from hitstream.crypto import derive_key
+from common import kafka
+from common.crypto import derive_key
+from common.settings import SharedSettings
 
 log = logging.getLogger("hitstream.processors.salts")
 SALT_BYTES = 32
@@ -72,13 +74,12 @@ class KafkaSaltStore:
 
     def __init__(
         self,
-        bootstrap: str,
+        shared: SharedSettings,
         topic: str,
-        secret: bytes,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._bootstrap, self._topic, self._clock = bootstrap, topic, clock
-        self._aead = AESGCM(derive_key(secret, "hitstream/salt-wrap/v1"))
+        self._shared, self._topic, self._clock = shared, topic, clock
+        self._aead = AESGCM(derive_key(shared.secret, "hitstream/salt-wrap/v1"))
         self._sealed: dict[str, bytes] = {}
         self._salts: dict[date, bytes] = {}
         self._offset = 0
@@ -109,20 +110,15 @@ class KafkaSaltStore:
     def _propose(self, day: date) -> None:
         nonce = os.urandom(12)
         sealed = nonce + self._aead.encrypt(nonce, os.urandom(SALT_BYTES), _AAD)
-        producer = Producer({"bootstrap.servers": self._bootstrap, "acks": "all", "enable.idempotence": True})
+        producer = kafka.producer(self._shared, "hitstream-salts")
         producer.produce(self._topic, key=day.isoformat().encode(), value=sealed, partition=0)
         if producer.flush(30) != 0:
             raise SaltError("Kafka did not acknowledge a new salt")
         log.info("proposed the visitor salt for %s", day.isoformat())
 
     def _refresh(self) -> None:
-        consumer = Consumer(
-            {
-                "bootstrap.servers": self._bootstrap,
-                "group.id": "unused",
-                "enable.auto.commit": False,
-                "enable.partition.eof": True,
-            }
+        consumer: Consumer = kafka.consumer(
+            self._shared, "hitstream-salts", "unused", **{"enable.partition.eof": True}
         )
         try:
             low, high = consumer.get_watermark_offsets(TopicPartition(self._topic, 0), timeout=30)

@@ -7,8 +7,8 @@ from confluent_kafka.admin import NewTopic  # type: ignore[attr-defined]  # re-e
 from faust.worker import Worker
 from mode.utils.times import want_seconds
 
-from hitstream import logs
-from hitstream.kafka_admin import ensure, ensure_topics
+from common import logs
+from common.kafka import ensure, ensure_topics
 from processors.salts import topic_spec
 
 
@@ -41,7 +41,7 @@ def run() -> None:
 
     ensure_topics(settings.shared)
     ensure(
-        settings.shared.bootstrap_servers,
+        settings.shared,
         [topic_spec(settings.salt_topic_name, settings.shared.topic_replication), *changelog_specs(app)],
     )
     settings.state_path.mkdir(parents=True, exist_ok=True)

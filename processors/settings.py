@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hitstream.settings import SharedSettings
+from common.settings import SharedSettings
 
 
 class ProcessorSettings(BaseSettings):

@@ -23,7 +23,9 @@ from typing import TypeVar
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
-from hitstream.metrics import CONSUMER_LAG, SINK_BATCH_ROWS, SINK_ERRORS
+from common import kafka
+from common.metrics import CONSUMER_LAG, SINK_BATCH_ROWS, SINK_ERRORS
+from common.settings import SharedSettings
 from sink.batch import Batch
 from sink.dlq import DeadLetter, DeadLetterProducer, SpikeGuard
 from sink.errors import DataInsertError, SinkError, TransientInsertError
@@ -42,7 +44,8 @@ class SinkConsumer:
     def __init__(
         self,
         *,
-        consumer_config: dict[str, object],
+        shared: SharedSettings,
+        group_id: str,
         topic: str,
         writers: dict[str, TableWriter],
         dlq: DeadLetterProducer,
@@ -58,14 +61,11 @@ class SinkConsumer:
         self._max_rows = max_rows
         self._max_seconds = max_seconds
         self._backoff_max_s = backoff_max_s
-        self._consumer = Consumer(
-            {
-                "enable.auto.commit": False,
-                "auto.offset.reset": "earliest",
-                "partition.assignment.strategy": "cooperative-sticky",
-                "client.id": "hitstream-sink",
-                **consumer_config,
-            }
+        self._consumer: Consumer = kafka.consumer(
+            shared,
+            "hitstream-sink",
+            group_id,
+            **{"auto.offset.reset": "earliest", "partition.assignment.strategy": "cooperative-sticky"},
         )
         self._batch = Batch()
         self._assigned: set[tuple[str, int]] = set()

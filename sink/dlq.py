@@ -14,9 +14,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from confluent_kafka import Producer
-
-from hitstream.metrics import SINK_DLQ
+from common import kafka
+from common.metrics import SINK_DLQ
+from common.settings import SharedSettings
+from schemas.dead_letter import Envelope
 from sink.errors import DeadLetterSpike, SinkError
 
 
@@ -61,32 +62,17 @@ class SpikeGuard:
 
 
 class DeadLetterProducer:
-    """Produces dead letters to the DLQ topic with `reason`, `stage` and `source` headers."""
+    """Produces dead letters to the DLQ topic in the shared envelope (`schemas.dead_letter`)."""
 
-    def __init__(self, bootstrap_servers: str, topic: str) -> None:
+    def __init__(self, shared: SharedSettings, topic: str) -> None:
         self._topic = topic
-        self._producer = Producer(
-            {
-                "bootstrap.servers": bootstrap_servers,
-                "enable.idempotence": True,
-                "client.id": "hitstream-sink-dlq",
-            }
-        )
+        self._producer = kafka.producer(shared, "hitstream-sink-dlq")
 
     def send(self, letters: list[DeadLetter]) -> None:
         """Produce and wait for acknowledgement: the batch's offsets are committed right after."""
         for d in letters:
-            self._producer.produce(
-                self._topic,
-                key=d.key,
-                value=d.value,
-                headers=[
-                    ("reason", d.reason.encode()),
-                    ("stage", b"sink"),
-                    ("source", f"{d.topic}:{d.partition}:{d.offset}".encode()),
-                    ("source_topic", d.topic.encode()),
-                ],
-            )
+            envelope = Envelope.of(d.reason, "sink", d.topic, d.partition, d.offset)
+            self._producer.produce(self._topic, key=d.key, value=d.value, headers=[*envelope.headers()])
             SINK_DLQ.labels(d.kind).inc()
         if letters and self._producer.flush(30) > 0:
             raise SinkError("DLQ producer could not deliver dead letters within 30s")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from clickhouse_connect.driver.client import Client
 
-from hitstream.clickhouse import connect, quote_ident
+from common.clickhouse import connect, quote_ident
 
 log = logging.getLogger("hitstream.migrate")
 

@@ -7,8 +7,8 @@ import logging
 import signal
 import threading
 
-from hitstream.clickhouse import connect
-from hitstream.kafka_admin import ensure_topics
+from common.clickhouse import connect
+from common.kafka import ensure_topics
 from sink import migrate
 from sink.consumer import SinkConsumer
 from sink.dlq import DeadLetterProducer, SpikeGuard
@@ -24,10 +24,11 @@ log = logging.getLogger("hitstream.sink")
 def build_consumer(settings: SinkSettings, client: object, lock: threading.Lock) -> SinkConsumer:
     shared = settings.shared
     return SinkConsumer(
-        consumer_config={"bootstrap.servers": shared.bootstrap_servers, "group.id": settings.group_id},
+        shared=shared,
+        group_id=settings.group_id,
         topic=shared.topic_enriched,
         writers=writers(client, lock),  # type: ignore[arg-type]
-        dlq=DeadLetterProducer(shared.bootstrap_servers, shared.topic_dlq),
+        dlq=DeadLetterProducer(shared, shared.topic_dlq),
         guard=SpikeGuard(
             settings.dlq_spike_rows, settings.dlq_spike_ratio, settings.dlq_spike_window_seconds
         ),

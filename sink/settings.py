@@ -7,7 +7,7 @@ from functools import cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hitstream.settings import SharedSettings
+from common.settings import SharedSettings
 
 
 class SinkSettings(BaseSettings):

@@ -17,7 +17,7 @@ from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
-from hitstream.metrics import SINK_INSERT_SECONDS, SINK_ROWS
+from common.metrics import SINK_INSERT_SECONDS, SINK_ROWS
 from sink.errors import DataInsertError, classify
 from sink.rows import COLUMNS, FILTERED_COLUMNS, Record, event_columns, filtered_columns
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from hitstream.kafka_admin import ensure_topics
-from hitstream.local_kafka import LocalKafka
-from hitstream.settings import REPO_ROOT, SharedSettings
+from common.kafka import ensure_topics
+from common.local_kafka import LocalKafka
+from common.settings import REPO_ROOT, SharedSettings
 from tests.support.services import free_port
 
 TEST_STATE = REPO_ROOT / ".hitstream" / "test"
@@ -135,7 +135,7 @@ def _chdb_path() -> Iterator[Path]:
 def ch_client(request: pytest.FixtureRequest, _chdb_path: Path, unique: str):  # type: ignore[no-untyped-def]
     """A clickhouse-connect client on a fresh, migrated database of its own (chDB unless CLICKHOUSE_URL)."""
     _require_marker(request, "clickhouse")
-    from hitstream.clickhouse import connect
+    from common.clickhouse import connect
     from sink import migrate
 
     dsn = os.environ.get("CLICKHOUSE_URL") or f"chdb://{_chdb_path}"

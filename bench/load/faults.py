@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from hitstream.local_kafka import LocalKafka
+from common.local_kafka import LocalKafka
 from tests.support.services import Service
 
 FAULTS = ("kill-sink", "kill-processor", "kill-ingest", "restart-broker", "clickhouse-refuse")

@@ -23,9 +23,9 @@ from bench.load.observe import Sampler
 from bench.load.reconcile import Reconciliation, reconcile
 from bench.load.send import Answer, send_all
 from bench.load.sites import write_sites
-from hitstream.kafka_admin import ensure_topics
-from hitstream.local_kafka import LocalKafka
-from hitstream.settings import SharedSettings
+from common.kafka import ensure_topics
+from common.local_kafka import LocalKafka
+from common.settings import SharedSettings
 from tests.support.services import Service, free_port, http_ok, wait_for
 
 

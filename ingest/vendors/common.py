@@ -7,7 +7,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ingest.errors import BadRequest
-from ingest.http import Request
+from ingest.http_types import Request
 
 M = TypeVar("M", bound=BaseModel)
 _MAX_ERRORS = 5

@@ -8,7 +8,7 @@ accepted and dropped. Errors are `{"message": "…"}`.
 from __future__ import annotations
 
 from ingest.errors import BadRequest, Forbidden, IngestError, NotFound, RateLimited, Unauthorized
-from ingest.http import Request, Response
+from ingest.http_types import Request, Response
 from ingest.routing import Route, Services
 from ingest.sites import Site, Token
 from ingest.vendors.common import bearer, parse

@@ -6,7 +6,7 @@ import time
 
 from ingest.clientip import client_ip
 from ingest.errors import BadRequest, IngestError, NotFound
-from ingest.http import Request, Response
+from ingest.http_types import Request, Response
 from ingest.routing import Route, Services
 from ingest.vendors.common import parse
 from schemas.vendors.simple_analytics import SimpleAnalyticsHit

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ingest.clientip import client_ip
 from ingest.errors import Forbidden, IngestError, RateLimited, Unauthorized
-from ingest.http import Request, Response
+from ingest.http_types import Request, Response
 from ingest.routing import Route, Services
 from ingest.vendors.common import bearer, parse
 from schemas.vendors.supalytics import SupalyticsEvent

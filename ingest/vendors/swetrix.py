@@ -10,13 +10,13 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Literal
 
-from hitstream.bots import classify_user_agent
+from common.bots import classify_user_agent
 from ingest.clientip import client_ip, valid_ip
 from ingest.errors import BadRequest, Forbidden, IngestError
-from ingest.http import Request, Response
+from ingest.http_types import Request, Response
 from ingest.routing import Route, Services
 from ingest.vendors.common import parse
-from schemas.swetrix_state import SessionTouch
+from schemas.swetrix_sessions import SessionTouch
 from schemas.vendors.swetrix import SwetrixCustomEvent, SwetrixHeartbeat, SwetrixPageview
 
 MAX_BODY = 100_000  # "Bodies over 100 kB → 413"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from hitstream.bots import classify_user_agent
+from common.bots import classify_user_agent
 from ingest.clientip import client_ip
 from ingest.errors import BadRequest, Forbidden, IngestError, NotFound
-from ingest.http import Request, Response
+from ingest.http_types import Request, Response
 from ingest.routing import Route, Services
 from ingest.sites import Site, normalise_host
 from ingest.vendors.common import describe

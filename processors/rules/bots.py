@@ -1,14 +1,14 @@
 """Why an event is a bot, from the user agent, the network and behaviour; None if it is not.
 
 Reasons are `<family>` or `<family>:<detail>`: `empty-ua`, `headless`, `crawler:<pattern>` (the
-crawlerdetect list, shared with ingest in `hitstream.bots`), `spider:<name>` (ua-parser's Spider
+crawlerdetect list, shared with ingest in `common.bots`), `spider:<name>` (ua-parser's Spider
 device family), `datacenter:<asn>` (the geo database knows the network is a hosting provider),
 `behaviour:rate` (too many events from one visitor in a short window; decided in `state`).
 """
 
 from __future__ import annotations
 
-from hitstream.bots import classify_user_agent
+from common.bots import classify_user_agent
 from processors.rules.useragent import UaInfo
 
 # Hosting and cloud networks that real visitors do not browse from.

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from hitstream.bots import classify_user_agent
+from common.bots import classify_user_agent
 
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; rv:109.0) Gecko/20100101 Firefox/116.0"
 

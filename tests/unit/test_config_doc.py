@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from common.settings import REPO_ROOT
 from hitstream.config_doc import render
-from hitstream.settings import REPO_ROOT
 
 
 def test_configuration_page_matches_the_code() -> None:

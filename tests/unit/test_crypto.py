@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from hitstream.crypto import DecryptError, IpCipher, RoutingHasher
+from common.crypto import DecryptError, IpCipher, RoutingHasher
 
 SECRET = bytes(range(32))
 

@@ -4,7 +4,7 @@ import logging
 
 import orjson
 
-from hitstream.logs import JsonFormatter, redact
+from common.logs import JsonFormatter, redact
 
 
 def test_ips_and_tokens_are_masked() -> None:

@@ -22,7 +22,7 @@ def test_bench_ingest_runs(kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
             "--endpoints",
             "zero_trust",
             "--servers",
-            "granian,httptools",
+            "granian,uvicorn",
             "--loadgen",
             "python",
         ]
@@ -31,6 +31,6 @@ def test_bench_ingest_runs(kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
     assert results["ingest/granian"]["zero_trust"]["accepted_per_s"] > 0
     assert results["ingest/granian"]["zero_trust"]["non2xx"] == 0
     assert results["trivial/granian"]["zero_trust"]["accepted_per_s"] > 0
-    assert results["ingest/httptools"]["zero_trust"]["accepted_per_s"] > 0
-    assert results["ingest/httptools"]["zero_trust"]["non2xx"] == 0
-    assert results["trivial/httptools"]["zero_trust"]["accepted_per_s"] > 0
+    assert results["ingest/uvicorn"]["zero_trust"]["accepted_per_s"] > 0
+    assert results["ingest/uvicorn"]["zero_trust"]["non2xx"] == 0
+    assert results["trivial/uvicorn"]["zero_trust"]["accepted_per_s"] > 0

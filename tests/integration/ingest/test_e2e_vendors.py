@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from hitstream.kafka_admin import ensure_topics
+from common.kafka import ensure_topics
 from ingest.sites import hash_token
 from tests.conftest import TEST_STATE, PipelineEnv
 from tests.integration.pipeline import RunningPipeline, running_pipeline

@@ -10,12 +10,13 @@ import orjson
 import pytest
 from confluent_kafka import Consumer
 
-from hitstream.crypto import IpCipher, RoutingHasher
-from ingest.app import IngestApp
+from common.crypto import IpCipher, RoutingHasher
+from common.settings import SharedSettings
 from ingest.pipeline import EventPipeline
 from ingest.publisher import Publisher
 from ingest.ratelimit import RateLimiter
 from ingest.routing import Services
+from ingest.server.asgi_uvicorn import IngestASGI
 from ingest.settings import IngestSettings
 from ingest.sites import SiteRegistry
 from tests.conftest import PipelineEnv
@@ -27,7 +28,7 @@ pytestmark = [pytest.mark.kafka]
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; rv:109.0) Gecko/20100101 Firefox/116.0"
 
 
-def _app(tmp: Path, publisher: Publisher) -> IngestApp:
+def _app(tmp: Path, publisher: Publisher) -> IngestASGI:
     sites = tmp / "sites.json"
     sites.write_text(json.dumps(SITES))
     svc = Services(
@@ -38,10 +39,10 @@ def _app(tmp: Path, publisher: Publisher) -> IngestApp:
         RateLimiter(1000),
         RateLimiter(1000),
     )
-    return IngestApp(IngestSettings(), svc)
+    return IngestASGI(IngestSettings(), svc)
 
 
-async def _send_many(app: IngestApp, n: int) -> list[int]:
+async def _send_many(app: IngestASGI, n: int) -> list[int]:
     body = orjson.dumps({"type": "pageview", "siteId": "site_abc123", "path": "/ack"})
     answers = await asyncio.gather(
         *(call(app, "POST", "/api/track", body, {"user-agent": FIREFOX}) for _ in range(n))
@@ -51,7 +52,7 @@ async def _send_many(app: IngestApp, n: int) -> list[int]:
 
 def test_every_2xx_is_in_the_topic(pipeline_env: PipelineEnv, tmp_path: Path) -> None:
     topic = pipeline_env.topics["raw"]
-    publisher = Publisher(pipeline_env.bootstrap, topic, timeout_s=10, queue_max_messages=1000, linger_ms=5)
+    publisher = Publisher(pipeline_env.shared(), topic, timeout_s=10, queue_max_messages=1000, linger_ms=5)
     try:
         statuses = asyncio.run(_send_many(_app(tmp_path, publisher), 200))
     finally:
@@ -80,7 +81,13 @@ def test_every_2xx_is_in_the_topic(pipeline_env: PipelineEnv, tmp_path: Path) ->
 
 def test_unreachable_kafka_is_503_with_retry_after(tmp_path: Path) -> None:
     dead = f"127.0.0.1:{free_port()}"
-    publisher = Publisher(dead, "nowhere", timeout_s=1.0, queue_max_messages=10, linger_ms=0)
+    publisher = Publisher(
+        SharedSettings(kafka_bootstrap_servers=dead),
+        "nowhere",
+        timeout_s=1.0,
+        queue_max_messages=10,
+        linger_ms=0,
+    )
     try:
         statuses = asyncio.run(_send_many(_app(tmp_path, publisher), 3))
         assert statuses == [503] * 3
@@ -101,7 +108,11 @@ def test_unreachable_kafka_is_503_with_retry_after(tmp_path: Path) -> None:
 
 def test_a_full_queue_answers_503_at_once(tmp_path: Path) -> None:
     publisher = Publisher(
-        f"127.0.0.1:{free_port()}", "nowhere", timeout_s=3.0, queue_max_messages=2, linger_ms=0
+        SharedSettings(kafka_bootstrap_servers=f"127.0.0.1:{free_port()}"),
+        "nowhere",
+        timeout_s=3.0,
+        queue_max_messages=2,
+        linger_ms=0,
     )
     try:
         statuses = asyncio.run(_send_many(_app(tmp_path, publisher), 6))

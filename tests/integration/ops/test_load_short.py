@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.load.run import LoadConfig, run_load
-from hitstream.settings import REPO_ROOT
+from common.settings import REPO_ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.clickhouse]
 

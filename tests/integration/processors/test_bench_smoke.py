@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from hitstream.settings import REPO_ROOT
+from common.settings import REPO_ROOT
 
 pytestmark = [pytest.mark.kafka]
 

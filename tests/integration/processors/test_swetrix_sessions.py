@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from schemas.swetrix_state import SESSION_PATH
+from schemas.swetrix_sessions import SESSION_PATH
 from tests.conftest import PipelineEnv
 from tests.integration.processors.workers import Worker
 from tests.support.services import wait_for

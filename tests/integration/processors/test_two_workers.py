@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bench.processors_workload import Hit, publish, visits
-from hitstream.kafka_admin import ensure
+from common.kafka import ensure
 from processors import state
 from processors.enrich import Enricher
 from processors.rules.sessions import Limits, SessionState
@@ -99,9 +99,9 @@ def _all_ids(env: PipelineEnv, total: int) -> list[tuple[bytes | None, bytes, di
 
 def test_concurrent_workers_agree_on_the_daily_salt(pipeline_env: PipelineEnv) -> None:
     topic = f"{pipeline_env.name}-salts"
-    ensure(pipeline_env.bootstrap, [topic_spec(topic, 1)])
-    secret = base64.b64decode(SECRET)
-    stores = [KafkaSaltStore(pipeline_env.bootstrap, topic, secret) for _ in range(4)]
+    shared = pipeline_env.shared()
+    ensure(shared, [topic_spec(topic, 1)])
+    stores = [KafkaSaltStore(shared, topic) for _ in range(4)]
     today = datetime.now(UTC).date()
     results: list[bytes | None] = [None] * len(stores)
 
@@ -115,4 +115,4 @@ def test_concurrent_workers_agree_on_the_daily_salt(pipeline_env: PipelineEnv) -
         t.join(60)
     assert results[0] is not None and len(set(results)) == 1
     # A fresh worker (restart) reads the same salt back.
-    assert KafkaSaltStore(pipeline_env.bootstrap, topic, secret).salt_for(today) == results[0]
+    assert KafkaSaltStore(shared, topic).salt_for(today) == results[0]

@@ -8,7 +8,7 @@ import pytest
 from clickhouse_connect.driver.client import Client
 
 from bench.sink_data import events
-from hitstream.settings import REPO_ROOT
+from common.settings import REPO_ROOT
 from tests.integration.sink.loading import load
 
 pytestmark = pytest.mark.clickhouse

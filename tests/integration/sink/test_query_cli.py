@@ -14,9 +14,9 @@ import pytest
 from clickhouse_connect.driver.client import Client
 
 from bench.sink_data import events
-from hitstream.clickhouse import connect
+from common.clickhouse import connect
+from common.settings import SharedSettings
 from hitstream.query import QueryFailed, run_query
-from hitstream.settings import SharedSettings
 from sink.http_interface import HttpInterface, QueryGateway
 from tests.integration.sink.loading import load
 from tests.support.services import free_port

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.app import IngestApp
+from ingest.server.asgi_uvicorn import IngestASGI
 
 
 @dataclass
@@ -17,7 +17,7 @@ class Answer:
 
 
 async def call(
-    app: IngestApp,
+    app: IngestASGI,
     method: str,
     path: str,
     body: bytes = b"",

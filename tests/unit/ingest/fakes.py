@@ -8,14 +8,14 @@ from pathlib import Path
 
 import orjson
 
-from hitstream.crypto import IpCipher, RoutingHasher
+from common.crypto import IpCipher, RoutingHasher
 from ingest.errors import Unavailable
 from ingest.pipeline import EventPipeline
 from ingest.ratelimit import RateLimiter
 from ingest.routing import Services
 from ingest.sites import SiteRegistry, hash_token
 from schemas.events import CanonicalEvent
-from schemas.swetrix_state import SessionTouch, SessionVerdict
+from schemas.swetrix_sessions import SessionTouch, SessionVerdict
 
 SECRET = b"0" * 32
 SUPALYTICS_KEY = "sly_test_0123456789abcdef"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import orjson
 
-from ingest.core import build_router
-from ingest.http import Request, Response
+from ingest.app import build_router
+from ingest.http_types import Request, Response
 from ingest.routing import Services
 from tests.unit.ingest.fakes import (
     HITKEEP_TOKEN,

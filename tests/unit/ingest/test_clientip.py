@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from ingest.clientip import client_ip, parse_networks, valid_ip
-from ingest.http import Request
+from ingest.http_types import Request
 
 
 def _req(peer: str, xff: str | None = None) -> Request:

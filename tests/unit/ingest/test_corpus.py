@@ -8,8 +8,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from ingest.core import build_router
-from ingest.http import Request, Response
+from ingest.app import build_router
+from ingest.http_types import Request, Response
 from tests.unit.ingest.corpus_loader import VENDORS, Case, load
 from tests.unit.ingest.fakes import FakePublisher, FakeSessions, make_services
 

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.core import build_router
-from ingest.http import Request
+from ingest.app import build_router
+from ingest.http_types import Request
 from tests.unit.ingest.corpus_loader import load
 from tests.unit.ingest.fakes import HITKEEP_TOKEN, SUPALYTICS_KEY, FakePublisher, FakeSessions, make_services
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import orjson
 
-from ingest.core import IngestCore
-from ingest.rsgi import IngestRSGI, _peer
+from ingest.app import IngestApp
+from ingest.server.rsgi_granian import IngestRSGI, _peer
 from ingest.settings import IngestSettings
 from tests.unit.ingest.fakes import FakePublisher, FakeSessions, make_services
 
@@ -53,7 +53,7 @@ class Proto:
 
 def _app(tmp: Path) -> tuple[IngestRSGI, FakePublisher]:
     pub = FakePublisher()
-    return IngestRSGI(core=IngestCore(IngestSettings(), make_services(tmp, pub, FakeSessions()))), pub
+    return IngestRSGI(core=IngestApp(IngestSettings(), make_services(tmp, pub, FakeSessions()))), pub
 
 
 def _serve(app: IngestRSGI, scope: Scope, proto: Proto) -> tuple[int, list[tuple[str, str]], bytes]:

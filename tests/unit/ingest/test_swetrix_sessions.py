@@ -10,7 +10,7 @@ from aiohttp import web
 
 from ingest.errors import Unavailable
 from ingest.swetrix_sessions import ProcessorSessions
-from schemas.swetrix_state import SESSION_PATH, SessionTouch
+from schemas.swetrix_sessions import SESSION_PATH, SessionTouch
 from tests.support.services import free_port
 
 TOUCH = SessionTouch(key="example|v1", kind="heartbeat", at=datetime(2026, 1, 1, tzinfo=UTC))

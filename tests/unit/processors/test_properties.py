@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hitstream.crypto import IpCipher
+from common.crypto import IpCipher
 from processors import state
 from processors.enrich import Enricher
 from processors.rules import referrer, urls, utm

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, date, datetime
 
+from common.settings import SharedSettings
 from processors.rules.visitor import EXPIRED_PREFIX, visitor_key
 from processors.salts import KafkaSaltStore, first_writer_wins, live_days
 
 HASH_KEY = b"k" * 32
+
+
+def _shared() -> SharedSettings:
+    return SharedSettings(
+        kafka_bootstrap_servers="127.0.0.1:1", secret_key=base64.b64encode(b"s" * 32).decode()
+    )
 
 
 def test_live_days_roll_over_at_midnight_utc() -> None:
@@ -27,7 +35,7 @@ def test_first_writer_wins_in_offset_order() -> None:
 
 def test_salt_older_than_48_hours_is_never_fetched_or_created() -> None:
     now = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)
-    store = KafkaSaltStore("127.0.0.1:1", "unused", b"s" * 32, clock=lambda: now)
+    store = KafkaSaltStore(_shared(), "unused", clock=lambda: now)
     # No broker at that address: a non-live day must answer without any I/O.
     assert store.salt_for(date(2026, 11, 23)) is None
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from common.settings import SharedSettings
 from hitstream.query import QueryFailed, run_query
-from hitstream.settings import SharedSettings
 from tests.support.services import free_port
 
 

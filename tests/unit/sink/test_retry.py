@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from common.settings import SharedSettings
 from sink.consumer import SinkConsumer, Stopping
 from sink.dlq import SpikeGuard
 from sink.errors import TransientInsertError
@@ -32,7 +33,8 @@ class FlakyTable:
 
 def _consumer(backoff_max_s: float = 0.05) -> SinkConsumer:
     return SinkConsumer(
-        consumer_config={"bootstrap.servers": "127.0.0.1:1", "group.id": "unit"},
+        shared=SharedSettings(kafka_bootstrap_servers="127.0.0.1:1"),
+        group_id="unit",
         topic="unused",
         writers={},
         dlq=None,  # type: ignore[arg-type]

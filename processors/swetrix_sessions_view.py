@@ -22,8 +22,8 @@ from pydantic import ValidationError
 from yarl import URL
 
 from processors.metadata import ensure_changelog_metadata
-from processors.swetrix import SwetrixSession, decide, expired
-from schemas.swetrix_state import SESSION_PATH, SessionTouch
+from processors.rules.swetrix_sessions import SwetrixSession, decide, expired
+from schemas.swetrix_sessions import SESSION_PATH, SessionTouch
 
 log = logging.getLogger("hitstream.processors.swetrix")
 FORWARDED = "X-Hitstream-Forwarded"

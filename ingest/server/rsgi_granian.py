@@ -1,4 +1,4 @@
-"""The RSGI adapter (granian): moves bytes between granian's Rust HTTP server and `IngestCore`.
+"""The RSGI adapter (granian): moves bytes between granian's Rust HTTP server and `IngestApp`.
 
 granian parses HTTP in Rust (hyper: keep-alive, header limits, read timeouts for slow clients)
 and calls this object with a scope and a protocol; it skips the ASGI message dicts, which were
@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ingest.core import IngestCore
-from ingest.http import Request, Response
+from ingest.app import IngestApp
+from ingest.http_types import Request, Response
 from ingest.settings import IngestSettings, get_settings
 
 
@@ -27,8 +27,8 @@ def _peer(client: str) -> str | None:
 
 
 class IngestRSGI:
-    def __init__(self, settings: IngestSettings | None = None, core: IngestCore | None = None) -> None:
-        self.core = core or IngestCore(settings or get_settings())
+    def __init__(self, settings: IngestSettings | None = None, core: IngestApp | None = None) -> None:
+        self.core = core or IngestApp(settings or get_settings())
 
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.core.start()
@@ -85,9 +85,9 @@ def _respond(proto: Any, resp: Response) -> None:
 
 
 def app() -> IngestRSGI:
-    """granian factory target (`granian --interface rsgi --factory ingest.rsgi:app`), run in the
-    worker process, so logging is set up here."""
-    from hitstream import logs
+    """granian's factory target (`--interface rsgi --factory ingest.server.rsgi_granian:app`), run
+    in the worker process, so logging is set up here."""
+    from common import logs
 
     settings = get_settings()
     logs.setup(settings.log_level, "ingest")

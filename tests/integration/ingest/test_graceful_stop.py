@@ -1,5 +1,5 @@
-"""`INGEST_SERVER=httptools` as a real process on real Kafka: SIGTERM answers what is in flight,
-flushes the producer, and every 2xx it gave is in the raw topic."""
+"""Ingest as a real process on real Kafka, on each supported server: SIGTERM answers what is in
+flight, flushes the producer, and every 2xx it gave is in the raw topic."""
 
 from __future__ import annotations
 
@@ -62,21 +62,22 @@ def _count_in_topic(env: PipelineEnv, expected: int) -> int:
     return seen
 
 
+@pytest.mark.parametrize("server", ["granian", "uvicorn"])
 def test_sigterm_answers_in_flight_and_every_2xx_is_in_kafka(
-    pipeline_env: PipelineEnv, tmp_path: Path
+    pipeline_env: PipelineEnv, tmp_path: Path, server: str
 ) -> None:
     sites = tmp_path / "sites.json"
     sites.write_text(json.dumps(SITES))
     port = free_port()
     env = {
         **pipeline_env.env,
-        "INGEST_SERVER": "httptools",
+        "INGEST_SERVER": server,
         "INGEST_PORT": str(port),
         "INGEST_SITES_FILE": str(sites),
     }
     svc = Service("ingest", env, tmp_path).start()
     try:
-        wait_for(lambda: _ready(port), 90, "ingest (httptools) ready")
+        wait_for(lambda: _ready(port), 90, f"ingest ({server}) ready")
         statuses = asyncio.run(_traffic(port, svc))
     finally:
         code = svc.stop()

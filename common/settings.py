@@ -13,6 +13,7 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +32,37 @@ class SharedSettings(BaseSettings):
         validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS"),
         description="Kafka bootstrap servers. Unset: the local broker that `hitstream kafka start` "
         "runs on 127.0.0.1:9092.",
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT",
+        validation_alias=AliasChoices("KAFKA_SECURITY_PROTOCOL"),
+        description="How every Kafka client (ingest, processors, sink, CLI) talks to the brokers.",
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        default="PLAIN",
+        validation_alias=AliasChoices("KAFKA_SASL_MECHANISM"),
+        description="SASL mechanism when KAFKA_SECURITY_PROTOCOL is SASL_PLAINTEXT or SASL_SSL.",
+    )
+    kafka_sasl_username: str | None = Field(
+        default=None, validation_alias=AliasChoices("KAFKA_SASL_USERNAME"), description="SASL user name."
+    )
+    kafka_sasl_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("KAFKA_SASL_PASSWORD"), description="SASL password."
+    )
+    kafka_ssl_ca_location: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("KAFKA_SSL_CA_LOCATION"),
+        description="CA bundle (PEM) that signed the brokers' certificates. Unset: the system's.",
+    )
+    kafka_ssl_certificate_location: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("KAFKA_SSL_CERTIFICATE_LOCATION"),
+        description="Client certificate (PEM) for brokers that require mutual TLS.",
+    )
+    kafka_ssl_key_location: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("KAFKA_SSL_KEY_LOCATION"),
+        description="Private key (PEM) of the client certificate.",
     )
     clickhouse_url: str | None = Field(
         default=None,
@@ -126,7 +158,7 @@ class SharedSettings(BaseSettings):
 
     @cached_property
     def secret(self) -> bytes:
-        """The 32-byte master secret; subkeys are derived from it with HKDF (`hitstream.crypto`)."""
+        """The 32-byte master secret; subkeys are derived from it with HKDF (`common.crypto`)."""
         if self.secret_key is not None:
             raw = base64.b64decode(self.secret_key.get_secret_value())
             if len(raw) != 32:

@@ -2,12 +2,12 @@
 
 Both keep HTTP parsing in well-tested code (granian: Rust hyper; uvicorn: httptools on uvloop)
 with keep-alive, header limits and timeouts for slow clients; the application is the same
-`IngestCore` behind a thin adapter. Why granian is the default: docs/ingest.md (measured).
+`IngestApp` behind a thin adapter. Why granian is the default: docs/ingest.md (measured).
 """
 
 from __future__ import annotations
 
-from hitstream.kafka_admin import ensure_topics
+from common.kafka import ensure_topics
 from ingest.settings import IngestSettings, get_settings
 
 
@@ -16,10 +16,6 @@ def run(settings: IngestSettings | None = None) -> None:
     ensure_topics(settings.shared)
     if settings.server == "uvicorn":
         _run_uvicorn(settings)
-    elif settings.server == "httptools":
-        from ingest.httpserve import run as run_httptools
-
-        run_httptools(settings)
     else:
         _run_granian(settings)
 
@@ -31,7 +27,7 @@ def _run_granian(settings: IngestSettings) -> None:
     from granian.log import LogLevels
 
     Granian(
-        "ingest.rsgi:app",
+        "ingest.server.rsgi_granian:app",
         factory=True,
         address=settings.host,
         port=settings.port,
@@ -40,7 +36,7 @@ def _run_granian(settings: IngestSettings) -> None:
         workers=1,  # scale with processes behind a load balancer, one per core
         websockets=False,
         http1_settings=HTTP1Settings(header_read_timeout=10_000, keep_alive=True),
-        log_enabled=False,  # the worker logs through hitstream's JSON handler (ingest.rsgi.app)
+        log_enabled=False,  # the worker logs through hitstream's JSON handler (rsgi_granian.app)
         log_access=False,  # access logs would carry client IPs
         log_level=LogLevels(settings.log_level.lower()),
         workers_kill_timeout=15,
@@ -50,10 +46,10 @@ def _run_granian(settings: IngestSettings) -> None:
 def _run_uvicorn(settings: IngestSettings) -> None:
     import uvicorn
 
-    from ingest.app import IngestApp
+    from ingest.server.asgi_uvicorn import IngestASGI
 
     uvicorn.run(
-        IngestApp(settings),
+        IngestASGI(settings),
         host=settings.host,
         port=settings.port,
         loop="uvloop",

@@ -1,10 +1,10 @@
 """`hitstream dlq show|count|replay`: look into the dead-letter topic and replay it after a fix.
 
 The DLQ is a log, never edited: `replay` republishes the selected letters to the topic they came
-from (the `source_topic` header the sink writes; for the processors' letters, which carry no such
-header, the raw topic) and leaves them in place. Replaying is safe to repeat for the sink's
-letters: every event keeps its `event_id`, `events` folds duplicates and no aggregate counts one
-twice. Reading uses a throw-away consumer that commits nothing.
+from (the envelope's `source_topic`, `schemas.dead_letter`; older letters without it go to the
+input of their stage) and leaves them in place. Replaying the sink's letters is safe to repeat:
+every event keeps its `event_id`, and the sink lands each event once. Reading uses a throw-away
+consumer that commits nothing.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import click
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, KafkaException, TopicPartition
 
-from hitstream.settings import SharedSettings
+from common import kafka
+from common.settings import SharedSettings
+from schemas.dead_letter import REPLAYED_FROM, Envelope, decode_headers
 
 
 @dataclass(frozen=True)
@@ -30,49 +32,45 @@ class Letter:
     headers: dict[str, str]
 
     @property
-    def stage(self) -> str:
-        return self.headers.get("stage", "unknown")
-
-    @property
-    def reason(self) -> str:
-        return self.headers.get("reason", "")
+    def envelope(self) -> Envelope:
+        return Envelope.read(self.headers)
 
     def target(self, shared: SharedSettings) -> str:
         """Where a replay sends it: its recorded source topic, else the input of its stage."""
-        if "source_topic" in self.headers:
-            return self.headers["source_topic"]
-        return shared.topic_enriched if self.stage == "sink" else shared.topic_raw
+        if self.envelope.source_topic:
+            return self.envelope.source_topic
+        return shared.topic_enriched if self.envelope.stage == "sink" else shared.topic_raw
 
 
-def _headers(raw: object) -> dict[str, str]:
-    pairs = raw.items() if isinstance(raw, dict) else raw if isinstance(raw, list) else []
-    out: dict[str, str] = {}
-    for k, v in pairs:
-        out[str(k)] = v.decode("utf-8", errors="replace") if isinstance(v, bytes) else str(v or "")
-    return out
+def _require_kafka(shared: SharedSettings) -> None:
+    """One clear line instead of a client retrying a dead broker for the whole timeout."""
+    if not kafka.reachable(shared):
+        hint = " Is the pipeline running (`./run up`)?" if shared.uses_local_kafka else ""
+        raise click.ClickException(f"Kafka at {shared.bootstrap_servers} does not answer.{hint}")
 
 
 def read_letters(shared: SharedSettings, timeout_s: float = 10.0) -> Iterator[Letter]:
     """Every message in the DLQ topic, from the beginning to the end as of now."""
-    consumer = Consumer(
-        {"bootstrap.servers": shared.bootstrap_servers, "group.id": f"hitstream-dlq-cli-{uuid.uuid4().hex}",
-         "enable.auto.commit": False, "enable.partition.eof": True}
-    )  # fmt: skip
+    _require_kafka(shared)
+    consumer = kafka.consumer(
+        shared, "hitstream-dlq-cli", f"hitstream-dlq-cli-{uuid.uuid4().hex}", **{"enable.partition.eof": True}
+    )
+    topic = shared.topic_dlq
     try:
-        meta = consumer.list_topics(shared.topic_dlq, timeout=timeout_s).topics.get(shared.topic_dlq)
+        meta = consumer.list_topics(topic, timeout=timeout_s).topics.get(topic)
         if meta is None or meta.error is not None:
             return
-        ends = {p: consumer.get_watermark_offsets(TopicPartition(shared.topic_dlq, p), timeout=timeout_s)[1]
+        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=timeout_s)[1]
                 for p in meta.partitions}  # fmt: skip
         pending = {p for p, end in ends.items() if end > 0}
-        consumer.assign([TopicPartition(shared.topic_dlq, p, OFFSET_BEGINNING) for p in pending])
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in pending])
         while pending:
             msg = consumer.poll(timeout_s)
             if msg is None:
-                raise click.ClickException(f"timed out reading {shared.topic_dlq}")
+                raise click.ClickException(f"timed out reading {topic}")
             p = msg.partition() or 0
             if msg.error() is None:
-                yield Letter(p, msg.offset() or 0, msg.key(), msg.value(), _headers(msg.headers()))
+                yield Letter(p, msg.offset() or 0, msg.key(), msg.value(), decode_headers(msg.headers()))
             if msg.error() is not None or (msg.offset() or 0) + 1 >= ends[p]:
                 pending.discard(p)
     except KafkaException as exc:
@@ -83,7 +81,8 @@ def read_letters(shared: SharedSettings, timeout_s: float = 10.0) -> Iterator[Le
 
 def _selected(shared: SharedSettings, stage: str | None, contains: str | None) -> Iterator[Letter]:
     for letter in read_letters(shared):
-        if (stage is None or letter.stage == stage) and (contains is None or contains in letter.reason):
+        env = letter.envelope
+        if (stage is None or env.stage == stage) and (contains is None or contains in env.reason):
             yield letter
 
 
@@ -105,7 +104,9 @@ def dlq() -> None:
 @_contains
 def count(stage: str | None, contains: str | None) -> None:
     """Count dead letters by stage and reason."""
-    counts = Counter((le.stage, le.reason) for le in _selected(SharedSettings(), stage, contains))
+    counts = Counter(
+        (le.envelope.stage, le.envelope.reason) for le in _selected(SharedSettings(), stage, contains)
+    )
     for (st, reason), n in counts.most_common():
         click.echo(f"{n}\t{st}\t{reason}")
     click.echo(f"{sum(counts.values())}\ttotal")
@@ -133,7 +134,7 @@ def show(stage: str | None, contains: str | None, limit: int) -> None:
 def replay(stage: str | None, contains: str | None, dry_run: bool) -> None:
     """Republish dead letters to their source topic (after fixing what refused them)."""
     shared = SharedSettings()
-    producer = Producer({"bootstrap.servers": shared.bootstrap_servers, "enable.idempotence": True})
+    producer = kafka.producer(shared, "hitstream-dlq-cli")
     sent: Counter[str] = Counter()
     for le in _selected(shared, stage, contains):
         sent[le.target(shared)] += 1
@@ -142,7 +143,7 @@ def replay(stage: str | None, contains: str | None, dry_run: bool) -> None:
                 le.target(shared),
                 key=le.key,
                 value=le.value,
-                headers=[("replayed_from", f"{le.partition}:{le.offset}".encode())],
+                headers=[(REPLAYED_FROM, f"{le.partition}:{le.offset}".encode())],
             )
             producer.poll(0)
     if producer.flush(30) > 0:

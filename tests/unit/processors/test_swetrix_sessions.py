@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from processors.swetrix import (
+from processors.rules.swetrix_sessions import (
     NO_LIVE_SESSION,
     REPEATED_CUSTOM,
     REPEATED_PAGEVIEW,
@@ -12,7 +12,7 @@ from processors.swetrix import (
     decide,
     expired,
 )
-from schemas.swetrix_state import SessionTouch
+from schemas.swetrix_sessions import SessionTouch
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 M = timedelta(minutes=1)

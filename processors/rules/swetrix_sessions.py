@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from schemas.swetrix_state import SessionTouch, SessionVerdict
+from schemas.swetrix_sessions import SessionTouch, SessionVerdict
 
 SESSION_TIMEOUT = timedelta(minutes=30)
 NO_LIVE_SESSION = "no live session"

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from hitstream.settings import LOCAL_KAFKA_PORT, REPO_ROOT
+from common.settings import LOCAL_KAFKA_PORT, REPO_ROOT
 
 POM = REPO_ROOT / "kafka" / "pom.xml"
 LOG4J = REPO_ROOT / "kafka" / "log4j2.properties"

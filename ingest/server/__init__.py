@@ -1,0 +1,2 @@
+"""The HTTP servers ingest runs on (granian by default, uvicorn as the alternative): thin
+adapters that move bytes between the server and `ingest.app.IngestApp`."""
