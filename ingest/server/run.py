@@ -57,5 +57,6 @@ def _run_uvicorn(settings: IngestSettings) -> None:
         lifespan="on",
         log_level=settings.log_level,
         access_log=False,  # access logs would carry client IPs
+        log_config=None,  # keep hitstream's JSON logging (set up by the CLI) instead of uvicorn's
         timeout_graceful_shutdown=15,
     )

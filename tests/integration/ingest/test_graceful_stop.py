@@ -83,7 +83,8 @@ def test_sigterm_answers_in_flight_and_every_2xx_is_in_kafka(
         code = svc.stop()
     ok = statuses.count(200)
     assert ok > 0 and set(statuses) <= {200, 0}, (sorted(set(statuses)), svc.output()[-2000:])
-    assert code == 0, svc.output()[-2000:]
+    # uvicorn re-raises the SIGTERM it caught once its graceful shutdown is complete (-15).
+    assert code == 0 or (server == "uvicorn" and code == -15), svc.output()[-2000:]
     assert "unacknowledged" not in svc.output()
     assert _count_in_topic(pipeline_env, ok) >= ok
 
