@@ -18,8 +18,12 @@ _HEADLESS = ("headlesschrome", "phantomjs", "slimerjs", "puppeteer", "playwright
 
 @lru_cache(maxsize=65_536)
 def classify_user_agent(user_agent: str | None) -> str | None:
-    """The reason a user agent is a bot (`empty-ua`, `headless`, `crawler:<name>`), or None."""
-    if user_agent is None or not user_agent.strip():
+    """The reason the visitor's user agent is a bot (`empty-ua`, `headless`, `crawler:<name>`), or
+    None. None in means the request did not carry the visitor's user agent (a backend relayed the
+    hit): nothing can be said, and a relay's own HTTP-library user agent is never judged."""
+    if user_agent is None:
+        return None
+    if not user_agent.strip():
         return "empty-ua"
     lowered = user_agent.lower()
     if any(marker in lowered for marker in _HEADLESS):

@@ -1,10 +1,17 @@
-"""Routes, the services they share, and dispatch with the error mapping in one place.
+"""Routes, the services they share, and dispatch: every answer, error or not, leaves through here.
 
-A route may check headers before its body is read (`precheck`: HitKeep authenticates first);
-the ASGI/RSGI adapters call `Router.precheck` before reading the body and `Router.dispatch`
-after. Every answer is counted in `INGEST_REQUESTS`. An exception that is not an `IngestError`
-is a bug: it is logged with its traceback and answered as the vendor's 400, because nothing a
-client sends may produce a 5xx (503 is reserved for Kafka or the session service being away).
+A route may check headers before its body is read (`precheck`: HitKeep authenticates first); the
+server adapters call `Router.precheck` before reading the body and `Router.dispatch` after. Both
+run the route through `_answer`, the one place where errors become the vendor's error shape
+(`ingest.errors.render`) and where the vendor's CORS headers go onto every answer, errors
+included. An exception that is not an `IngestError` is a bug: it is logged with its traceback
+and answered as the vendor's 400, because nothing a client sends may produce a 5xx (503 is kept
+for Kafka or the session service being away).
+
+Paths match exactly, except for a vendor whose server routes leniently (Swetrix's Express
+router: a trailing slash and letter case are ignored, and `OPTIONS` is answered for any path it
+owns); such a vendor claims path prefixes, and an unknown path under them is answered in its
+shape (`{"message": "Cannot POST /log/x", "error": "Not Found", "statusCode": 404}`).
 """
 
 from __future__ import annotations
@@ -18,12 +25,11 @@ from pydantic import BaseModel
 
 from common.metrics import INGEST_REQUESTS
 from ingest.clientip import IPNetwork
-from ingest.errors import BadRequest, IngestError, MethodNotAllowed, PayloadTooLarge
+from ingest.errors import BadRequest, IngestError, MethodNotAllowed, NotFound, PayloadTooLarge, Shape, render
 from ingest.http_types import Request, Response
 from ingest.pipeline import EventPipeline
 from ingest.ratelimit import RateLimiter
 from ingest.sites import SiteRegistry
-from ingest.swetrix_sessions import SessionOracle
 
 log = logging.getLogger("hitstream.ingest")
 DEFAULT_MAX_BODY = 64 * 1024
@@ -36,14 +42,28 @@ class Services:
     pipeline: EventPipeline
     sites: SiteRegistry
     trusted_proxies: tuple[IPNetwork, ...]
-    sessions: SessionOracle
     supalytics_limits: RateLimiter
     hitkeep_limits: RateLimiter
 
 
 Handler = Callable[[Request, Services], Awaitable[Response]]
 Precheck = Callable[[Request, Services], None]
-ErrorRenderer = Callable[[IngestError], Response]
+Cors = Callable[[Request, Services], list[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class Vendor:
+    """How one vendor's server answers beyond its routes: error shape, CORS, routing leniency."""
+
+    name: str
+    shape: Shape
+    cors: Cors | None = None  # headers for every answer (errors included), given the request
+    lenient: bool = False  # trailing slash and letter case ignored, as the vendor's router does
+    prefixes: tuple[str, ...] = ()  # paths it owns: its 404 shape, its OPTIONS answer
+    preflight: Handler | None = None  # OPTIONS on any path it owns
+
+
+OWN = Vendor("none", Shape.PLAIN)
 
 
 @dataclass(frozen=True)
@@ -51,90 +71,124 @@ class Route:
     method: str
     path: str
     handler: Handler
-    render_error: ErrorRenderer
+    vendor: Vendor
     max_body: int
     too_large: type[IngestError] = PayloadTooLarge
-    vendor: str = "none"
     precheck: Precheck | None = None
     summary: str = ""
     body_model: type[BaseModel] | None = None
     responses: Mapping[int, str] = field(default_factory=dict)
 
 
-def plain_error(err: IngestError) -> Response:
-    return Response.json(err.status, {"error": err.message}, err.headers)
+def _normal(path: str) -> str:
+    return path.rstrip("/").lower() or "/"
 
 
 class Router:
     def __init__(self, routes: Iterable[Route]) -> None:
         self._routes: dict[str, dict[str, Route]] = {}
+        self._lenient: dict[str, dict[str, Route]] = {}
+        self._prefixes: list[tuple[str, Vendor]] = []
         for r in routes:
             self._routes.setdefault(r.path, {})[r.method] = r
+            if r.vendor.lenient:
+                self._lenient.setdefault(_normal(r.path), {})[r.method] = r
+            for prefix in r.vendor.prefixes:
+                if (prefix, r.vendor) not in self._prefixes:
+                    self._prefixes.append((prefix, r.vendor))
+        self._prefixes.sort(key=lambda pv: -len(pv[0]))
 
     @property
     def routes(self) -> list[Route]:
         return [r for methods in self._routes.values() for r in methods.values()]
 
+    def _methods(self, path: str) -> dict[str, Route] | None:
+        return self._routes.get(path) or self._lenient.get(_normal(path))
+
     def _route(self, method: str, path: str) -> Route | None:
-        return self._routes.get(path, {}).get(method)
+        methods = self._methods(path)
+        return methods.get(method) if methods else None
+
+    def _owner(self, path: str) -> Vendor:
+        lowered = path.lower()
+        for prefix, vendor in self._prefixes:
+            if lowered == prefix or lowered.startswith(prefix + "/"):
+                return vendor
+        return OWN
 
     def max_body(self, method: str, path: str) -> int:
         """The body cap for a request, known before the body is read."""
         route = self._route(method, path)
         return route.max_body if route else DEFAULT_MAX_BODY
 
-    def too_large(self, method: str, path: str, size: int) -> Response:
-        route = self._route(method, path)
+    def too_large(self, req: Request, svc: Services | None, size: int) -> Response:
+        route = self._route(req.method, req.path)
         limit = route.max_body if route else DEFAULT_MAX_BODY
         err = (route.too_large if route else PayloadTooLarge)(
             f"Request body is {size} bytes or more; the limit is {limit} bytes"
         )
-        return self._count(route, (route.render_error if route else plain_error)(err))
+        return self._finish(route, route.vendor if route else self._owner(req.path), req, svc, err)
 
     def precheck(self, req: Request, svc: Services) -> Response | None:
         """Header-only checks that must answer before the body is read (None: go on)."""
         route = self._route(req.method, req.path)
         if route is None or route.precheck is None:
             return None
+        check = route.precheck
         try:
-            route.precheck(req, svc)
+            check(req, svc)
         except IngestError as err:
-            return self._count(route, route.render_error(err))
+            return self._finish(route, route.vendor, req, svc, err)
         return None
 
     async def dispatch(self, req: Request, svc: Services) -> Response:
-        methods = self._routes.get(req.path)
+        methods = self._methods(req.path)
+        route = methods.get(req.method) if methods else None
+        if route is not None:
+            return await self._answer(route, route.vendor, req, svc, route.handler)
+        owner = next(iter(methods.values())).vendor if methods else self._owner(req.path)
+        if req.method == "OPTIONS" and owner.preflight is not None:
+            return await self._answer(None, owner, req, svc, owner.preflight)
         if methods is None:
-            INGEST_REQUESTS.labels("none", "unknown", "404").inc()
-            return Response.json(404, {"error": f"Cannot {req.method} {req.path}"[:300]})
-        route = methods.get(req.method)
-        if route is None:
-            any_route = next(iter(methods.values()))
-            err = MethodNotAllowed(
-                f"Method {req.method[:20]} not allowed", headers=[("allow", ", ".join(sorted(methods)))]
-            )
-            return self._count(any_route, any_route.render_error(err))
-        return self._count(route, await self._run(route, req, svc))
+            err: IngestError = NotFound(f"Cannot {req.method[:20]} {req.path[:300]}")
+        else:
+            allow = ", ".join(sorted(methods))
+            err = MethodNotAllowed(f"Method {req.method[:20]} not allowed", headers=[("allow", allow)])
+        return self._finish(next(iter(methods.values())) if methods else None, owner, req, svc, err)
 
-    async def _run(self, route: Route, req: Request, svc: Services) -> Response:
+    async def _answer(
+        self, route: Route | None, vendor: Vendor, req: Request, svc: Services, handler: Handler
+    ) -> Response:
         try:
-            if route.precheck is not None:
+            if route is not None and route.precheck is not None:
                 route.precheck(req, svc)
-            return await route.handler(req, svc)
+            resp = await handler(req, svc)
         except IngestError as err:
-            return route.render_error(err)
+            return self._finish(route, vendor, req, svc, err)
         except Exception:
-            log.exception("unexpected error in %s %s (answered 400)", route.method, route.path)
-            return route.render_error(BadRequest("The request could not be processed"))
+            log.exception("unexpected error in %s %s (answered 400)", req.method, req.path[:100])
+            return self._finish(route, vendor, req, svc, BadRequest("The request could not be processed"))
+        return self._count(route, vendor, self._cors(vendor, req, svc, resp))
+
+    def _finish(
+        self, route: Route | None, vendor: Vendor, req: Request, svc: Services | None, err: IngestError
+    ) -> Response:
+        return self._count(route, vendor, self._cors(vendor, req, svc, render(err, vendor.shape)))
 
     @staticmethod
-    def _count(route: Route | None, resp: Response) -> Response:
-        if route is not None:
-            key = (route.vendor, route.path, resp.status)
-            child = _COUNTERS.get(key)
-            if child is None:  # bounded: routes × statuses
-                child = _COUNTERS[key] = INGEST_REQUESTS.labels(route.vendor, route.path, str(resp.status))
-            child.inc()
+    def _cors(vendor: Vendor, req: Request, svc: Services | None, resp: Response) -> Response:
+        if vendor.cors is not None and svc is not None:
+            present = {name for name, _ in resp.headers}
+            resp.headers += [(k, v) for k, v in vendor.cors(req, svc) if k not in present]
+        return resp
+
+    @staticmethod
+    def _count(route: Route | None, vendor: Vendor, resp: Response) -> Response:
+        key = (vendor.name, route.path if route else "unknown", resp.status)
+        child = _COUNTERS.get(key)
+        if child is None:  # bounded: routes × statuses
+            child = _COUNTERS[key] = INGEST_REQUESTS.labels(key[0], key[1], str(resp.status))
+        child.inc()
         return resp
 
 

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, date, timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import faust
@@ -34,7 +34,7 @@ from processors.app import (
     settings,
     shared,
 )
-from processors.enrich import Enricher, PoisonEvent
+from processors.enrich import Enricher, PoisonEvent, needs_salt
 from processors.expiry import Sweeper
 from processors.live import LiveVisitors
 from processors.metadata import ensure_changelog_metadata
@@ -58,7 +58,7 @@ live = LiveVisitors(settings.live_window_seconds)
 views.install(app, live)
 _expiry = Sweeper(
     sessions_table,
-    lambda raw, watermark: sessions.expired(sessions.SessionState.from_json(raw), watermark, limits.lateness),
+    lambda raw, watermark: sessions.expired(state.KeyState.from_json(raw).days, watermark, limits),
     PROCESSOR_STATE_KEYS.labels("sessions").set,
 )
 # Per raw partition: the latest `received_at` processed (ingest's clock, in arrival order, unlike
@@ -76,7 +76,10 @@ async def _dead_letter(key: bytes | None, value: bytes, reason: str, partition: 
     await dlq_topic.send(key=key, value=value, headers=envelope.headers())
 
 
-async def _salt(day: date) -> bytes | None:
+async def _salt(event: CanonicalEvent) -> bytes:
+    if not needs_salt(event):
+        return b""
+    day = event.event_time.astimezone(UTC).date()
     salt = salt_store.cached(day)
     while salt is None:
         try:
@@ -87,16 +90,20 @@ async def _salt(day: date) -> bytes | None:
     return salt
 
 
-def _with_state(event: EnrichedEvent, key: bytes, offset: int) -> tuple[EnrichedEvent, Callable[[], None]]:
+def _with_state(
+    event: EnrichedEvent, key: bytes, offset: int, standalone: bool
+) -> tuple[EnrichedEvent, Callable[[], None]]:
     """The event with its session fields, and the state write to make once it has been sent
     (output first, then state: a crash in between redelivers the event and recomputes it)."""
+    if state.is_anonymous(event) or event.filtered_reason is not None:
+        return state.apply(event, key, None, limits, offset).event, _nothing
     raw = sessions_table.get(key)
-    before = sessions.SessionState.from_json(raw) if raw is not None else None
-    outcome = state.apply(event, key, before, limits, offset)
+    before = state.KeyState.from_json(raw) if raw is not None else None
+    outcome = state.apply(event, key, before, limits, offset, standalone=standalone)
     if outcome.redelivered:
         PROCESSOR_EVENTS.labels("redelivered").inc()
         return outcome.event, _nothing
-    after = outcome.session
+    after = outcome.state
 
     def write() -> None:
         if after is not None and after != before:
@@ -118,12 +125,12 @@ async def handle(key: bytes | None, value: bytes, partition: int, offset: int) -
             key, value, f"invalid canonical event: {exc.errors()[0]['msg']}", partition, offset
         )
         return
-    result = enricher.enrich(canonical, await _salt(canonical.event_time.astimezone(UTC).date()))
+    result = enricher.enrich(canonical, await _salt(canonical))
     if isinstance(result, PoisonEvent):
         await _dead_letter(key, value, f"undecryptable: {result.reason}", partition, offset)
         return
     state_key = key or f"{result.site_id}|{result.visitor_key}".encode()
-    event, write_state = _with_state(result, state_key, offset)
+    event, write_state = _with_state(result, state_key, offset, canonical.standalone_session)
     _received[partition] = max(_received.get(partition, 0.0), event.received_at.timestamp())
     if event.session_id is not None:
         live.touch(event.site_id, state_key, partition, event.event_time.timestamp())

@@ -16,7 +16,12 @@ from processors.rules.useragent import UserAgentParser
 from processors.rules.visitor import visitor_key
 from schemas.events import CanonicalEvent, EnrichedEvent
 
-_CANONICAL_ONLY = {"user_agent", "ip_encrypted"}
+_CANONICAL_ONLY = {"user_agent", "ip_encrypted", "standalone_session"}
+
+
+def needs_salt(event: CanonicalEvent) -> bool:
+    """Only a visitor known by IP and user agent is keyed with the day's salt."""
+    return bool(event.ip_encrypted) and not event.visitor_id and not event.session_hint
 
 
 @dataclass(frozen=True)
@@ -38,8 +43,8 @@ class Enricher:
     def decrypt_ip(self, event: CanonicalEvent) -> str | None:
         return self._cipher.decrypt(event.ip_encrypted) if event.ip_encrypted else None
 
-    def enrich(self, event: CanonicalEvent, salt: bytes | None) -> EnrichedEvent | PoisonEvent:
-        """`salt` is the visitor salt of the event's UTC day (None once that day's salt is gone)."""
+    def enrich(self, event: CanonicalEvent, salt: bytes) -> EnrichedEvent | PoisonEvent:
+        """`salt` is the visitor salt of the event's UTC day (any bytes when `needs_salt` is False)."""
         try:
             ip = self.decrypt_ip(event)
         except DecryptError as exc:
@@ -54,7 +59,6 @@ class Enricher:
             user_agent=event.user_agent,
             visitor_id=event.visitor_id,
             session_hint=event.session_hint,
-            event_id=event.event_id,
         )
         return EnrichedEvent(**fields)
 

@@ -1,87 +1,136 @@
-"""Per-visitor state applied to an enriched event: session, sequence, uniqueness, lateness and
-the behaviour bot rule. Pure: the agent loads the state, calls `apply`, and stores what it returns.
+"""Per-visitor state applied to an enriched event: session, sequence, uniqueness, lateness and the
+behaviour bot rule. Pure: the agent loads the key's state, calls `apply`, and stores what it
+returns.
+
+Only an event that identifies its visitor has state (a vendor visitor or session id, or the
+visitor's own IP). An anonymous event (a relaying backend that forwarded no visitor IP) has no
+visitor, session or behaviour to judge: it is stored with none, and its uniqueness is what the
+vendor's client declared (Simple Analytics' `unique`), never a count hitstream invents.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Any
 
-from processors.rules import sessions, uniques
-from processors.rules.sessions import Limits, SessionState
+from processors.rules import sessions
+from processors.rules.sessions import Day, Limits, Session
 from schemas.events import EnrichedEvent
 
 BEHAVIOUR_REASON = "behaviour:rate"
+Flags = tuple[bool, bool, bool, bool]  # is_new_session, is_unique, is_late, too_fast
+
+
+@dataclass(frozen=True, slots=True)
+class KeyState:
+    """Everything one Kafka key (`site|visitor`) remembers; one changelog record per key."""
+
+    days: dict[int, Day]
+    offset: int = -1  # raw-topic offset of the last event applied: redeliveries are recognised
+    # What the last applied event was told, and its session and sequence, so a redelivery of it
+    # is emitted again exactly as the first time.
+    last: tuple[str | None, int, Flags] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "o": self.offset,
+            "l": [self.last[0], self.last[1], list(self.last[2])] if self.last else None,
+            "d": {str(d): _day_json(rec) for d, rec in self.days.items()},
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> KeyState:
+        last = raw.get("l")
+        flags: Flags | None = tuple(bool(x) for x in last[2]) if last else None  # type: ignore[assignment]
+        return cls(
+            days={int(d): _day(v) for d, v in raw.get("d", {}).items()},
+            offset=int(raw.get("o", -1)),
+            last=(last[0], int(last[1]), flags) if last and flags is not None else None,
+        )
+
+
+def _day_json(rec: Day) -> list[Any]:
+    s = rec.session
+    session = [s.session_id, s.started, s.last_seen, s.seq] if s is not None else None
+    return [rec.touched, session, rec.window_start, rec.window_count]
+
+
+def _day(raw: list[Any]) -> Day:
+    s = raw[1]
+    session = Session(str(s[0]), float(s[1]), float(s[2]), int(s[3])) if s is not None else None
+    return Day(float(raw[0]), session, float(raw[2]), int(raw[3]))
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
     event: EnrichedEvent
-    session: SessionState | None
+    state: KeyState | None  # None: nothing to store (anonymous, filtered, or unchanged)
     redelivered: bool = False
+
+
+def is_anonymous(event: EnrichedEvent) -> bool:
+    return event.visitor_key == ""
 
 
 def apply(
     event: EnrichedEvent,
     key: bytes,
-    session: SessionState | None,
+    state: KeyState | None,
     limits: Limits,
     offset: int = -1,
+    *,
+    standalone: bool = False,
 ) -> Outcome:
-    """Events a vendor promised to drop (`filtered_reason`) pass through untouched by state.
+    """The event with its session fields, and the key's state to store afterwards.
 
     `offset` is the event's raw-topic offset. Kafka redelivers events whose offsets were not
     committed yet (after a crash or a rebalance). The state already counts such an event, so it
-    is not applied again; but its first output may never have reached Kafka (the worker can die
-    after writing state and before its output was acknowledged), so it is emitted again rather
-    than dropped, and the sink keeps one row per `event_id`. The last applied event is re-emitted
-    exactly as the first time; an older one keeps its session id, with `session_seq` 0 (unknown).
+    is not applied again; but its first output may never have reached Kafka, so it is emitted
+    again rather than dropped. The last applied event is re-emitted exactly as the first time;
+    an older one keeps only its visitor fields (its session is not known any more).
     """
     if event.filtered_reason is not None:
-        return Outcome(event, session)
-    if session is not None and 0 <= offset <= session.offset:
-        return Outcome(_as_before(event, session, offset), session, redelivered=True)
-    kind = event.event_type.value
-    t, received_at = event.event_time.timestamp(), event.received_at.timestamp()
-    seen_today = session is not None and uniques.seen(session.days, t)
-    placement, new_session = sessions.place(
-        session,
+        return Outcome(event, None)
+    if is_anonymous(event):
+        return Outcome(_with(event, None, (False, bool(event.client_unique), False, False), 0), None)
+    if state is not None and 0 <= offset <= state.offset:
+        return Outcome(_as_before(event, state, offset), None, redelivered=True)
+    days = state.days if state is not None else {}
+    placement, changed = sessions.place(
+        days,
         key=key,
-        kind=kind,
-        event_time=t,
-        received_at=received_at,
+        kind=event.event_type.value,
+        event_time=event.event_time.timestamp(),
+        received_at=event.received_at.timestamp(),
         limits=limits,
+        standalone_id=event.event_id if standalone else None,
     )
-    unique = uniques.is_unique(kind, placement.is_late, seen_today)
+    flags: Flags = (placement.is_new_session, placement.is_unique, placement.is_late, placement.too_fast)
+    out = _with(event, placement.session_id, flags, placement.seq)
+    r = event.received_at.timestamp()
+    kept = {d: rec for d, rec in days.items() if sessions.reachable(d, rec, r, limits) is not None}
+    kept.update(changed)
+    new_state = KeyState(kept, offset, (placement.session_id, placement.seq, flags))
+    return Outcome(out, new_state)
+
+
+def _with(event: EnrichedEvent, sid: str | None, flags: Flags, seq: int) -> EnrichedEvent:
+    new, unique, late, too_fast = flags
     update: dict[str, object] = {
-        "session_id": placement.session_id,
-        "is_new_session": placement.is_new_session,
-        "session_seq": placement.seq,
+        "session_id": sid,
+        "is_new_session": new,
+        "session_seq": seq,
         "is_unique": unique,
-        "is_late": placement.is_late,
+        "is_late": late,
     }
-    if placement.too_fast and not event.is_bot:
+    if too_fast and not event.is_bot:
         update.update(is_bot=True, bot_reason=BEHAVIOUR_REASON, device_type="bot")
-    if new_session is not None and new_session is not session:
-        flags = (placement.is_new_session, unique, placement.is_late, placement.too_fast)
-        days = new_session.days
-        if unique:
-            days = uniques.remember(days, t, received_at - sessions.horizon(limits.lateness))
-        new_session = replace(new_session, offset=offset, last_flags=flags, days=days)
-    return Outcome(event.model_copy(update=update), new_session)
+    return event.model_copy(update=update)
 
 
-def _as_before(event: EnrichedEvent, session: SessionState, offset: int) -> EnrichedEvent:
+def _as_before(event: EnrichedEvent, state: KeyState, offset: int) -> EnrichedEvent:
     """A redelivered event with the answer it was given the first time, as far as state knows."""
-    if offset == session.offset and session.last_flags is not None:
-        new, unique, late, too_fast = session.last_flags
-        update: dict[str, object] = {
-            "session_id": session.session_id,
-            "is_new_session": new,
-            "session_seq": session.seq,
-            "is_unique": unique,
-            "is_late": late,
-        }
-        if too_fast and not event.is_bot:
-            update.update(is_bot=True, bot_reason=BEHAVIOUR_REASON, device_type="bot")
-        return event.model_copy(update=update)
-    return event.model_copy(update={"session_id": session.session_id, "session_seq": 0})
+    if offset == state.offset and state.last is not None:
+        sid, seq, flags = state.last
+        return _with(event, sid, flags, seq)
+    return event

@@ -35,6 +35,7 @@ class EventType(StrEnum):
     CUSTOM = "custom"
     HEARTBEAT = "heartbeat"
     ENGAGEMENT = "engagement"
+    ERROR = "error"  # a JavaScript error a tracker reported (Swetrix `/log/error`)
 
 
 _Ms = Annotated[float, Field(ge=0, le=300_000)]
@@ -121,10 +122,24 @@ class _EventCore(BaseModel):
 
 
 class CanonicalEvent(_EventCore):
-    """One accepted hit, as ingest publishes it to the raw topic."""
+    """One accepted hit, as ingest publishes it to the raw topic.
 
-    user_agent: str | None = Field(default=None, description="Visitor user agent per the vendor's rule.")
-    ip_encrypted: str | None = Field(default=None, description="AES-GCM ciphertext of the client IP.")
+    `user_agent` and `ip_encrypted` are the *visitor's*, never those of a backend relaying the hit
+    (docs/ingest.md says which request facts each vendor's are). An event with neither, and no
+    `visitor_id` or `session_hint`, is anonymous: nothing identifies its visitor."""
+
+    user_agent: str | None = Field(
+        default=None,
+        description="The visitor's user agent; None when the request does not carry it (a relaying "
+        "backend's own is never used), empty when the visitor sent none.",
+    )
+    ip_encrypted: str | None = Field(
+        default=None, description="AES-GCM ciphertext of the visitor's IP (never a relaying backend's)."
+    )
+    standalone_session: bool = Field(
+        default=False,
+        description="The vendor makes this hit a session of its own (HitKeep without session_id).",
+    )
 
 
 class EnrichedEvent(_EventCore):

@@ -27,7 +27,7 @@ class SessionTouch(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     key: str = Field(description="The raw topic's Kafka key for this hit: `site|visitor`.")
-    kind: Literal["pageview", "custom", "heartbeat"]
+    kind: Literal["pageview", "custom", "heartbeat", "error"]
     unique: bool = Field(default=False, description="The client sent `unique: true`.")
     event_name: str | None = Field(default=None, description="`ev` of a custom event.")
     at: datetime = Field(description="When ingest received the hit (UTC).")

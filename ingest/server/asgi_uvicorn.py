@@ -53,7 +53,7 @@ class IngestASGI:
         limit = self.core.body_limit(method, path)
         body, size = await _read_body(receive, limit)
         if size > limit:
-            await _send(send, self.core.too_large(method, path, size))
+            await _send(send, self.core.too_large(req, size))
             return
         await _send(
             send, await self.core.handle(Request(method, path, headers, body, req.peer_ip, req.query))

@@ -51,7 +51,7 @@ class IngestRSGI:
             limit = self.core.body_limit(method, path)
             body, size = await _read_body(proto, headers.get("content-length"), limit)
             if size > limit:
-                resp = self.core.too_large(method, path, size)
+                resp = self.core.too_large(req, size)
             else:
                 resp = await self.core.handle(Request(method, path, headers, body, req.peer_ip, req.query))
         _respond(proto, resp)

@@ -2,25 +2,23 @@
 
 The token is checked from the headers alone (`precheck`), before the body is read; the site then
 comes from the URL's hostname and the token must hold `site.manage_data` on it. `dnt: true` is
-accepted and dropped. Errors are `{"message": "…"}`.
+accepted and dropped. Errors are `{"message": "…"}`. The visitor is the body's `visitor_ip` and
+`user_agent` (forwarded by the caller, a backend or a replay job), never the caller itself.
 """
 
 from __future__ import annotations
 
-from ingest.errors import BadRequest, Forbidden, IngestError, NotFound, RateLimited, Unauthorized
+from ingest.errors import BadRequest, Forbidden, NotFound, RateLimited, Shape, Unauthorized
 from ingest.http_types import Request, Response
-from ingest.routing import Route, Services
+from ingest.pipeline import Hit
+from ingest.routing import Route, Services, Vendor
 from ingest.sites import Site, Token
 from ingest.vendors.common import bearer, parse
 from schemas.vendors.hitkeep import HitKeepPageview
 
 MAX_BODY = 64 * 1024  # over it: 400, as HitKeep answers
-VENDOR = "hitkeep"
+VENDOR = Vendor("hitkeep", Shape.HITKEEP)
 PERMISSION = "site.manage_data"
-
-
-def render_error(err: IngestError) -> Response:
-    return Response.json(err.status, {"message": err.message}, err.headers)
 
 
 class BodyTooLarge(BadRequest):
@@ -53,8 +51,7 @@ async def pageview(req: Request, svc: Services) -> Response:
         raise Forbidden(f"Access denied: the token lacks {PERMISSION} on this site")
     if hit.dnt:
         return Response.empty(202)
-    ip = hit.visitor_ip
-    await svc.pipeline.publish(hit, svc.pipeline.context(site.id, hit.user_agent, ip), ip)
+    await svc.pipeline.submit(Hit(hit, site.id, visitor_ip=hit.visitor_ip, user_agent=hit.user_agent))
     return Response.empty(202)
 
 
@@ -63,10 +60,9 @@ ROUTES = [
         "POST",
         "/api/ingest/server/pageview",
         pageview,
-        render_error,
+        VENDOR,
         MAX_BODY,
         too_large=BodyTooLarge,
-        vendor=VENDOR,
         precheck=authenticate,
         body_model=HitKeepPageview,
         summary="HitKeep: ingest one server-side pageview (Authorization: Bearer <token> or X-Api-Key)",

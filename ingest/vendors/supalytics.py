@@ -1,26 +1,27 @@
 """Supalytics `POST /v1/events`: Bearer `sly_…` keys, 100 requests/s per key, 200 `{"success": true}`.
 
-The rate-limit headers go on every answer to a request with a valid key (429 included); a request
-without a valid key has no budget to report. Errors are `{"error": "…"}`: Supalytics' error page
-is not in the seed docs, so this is the common shape its success body suggests (docs/ingest.md).
+Authenticated backend events by design (cron jobs, webhooks, signups): the caller is the site's
+server, so its address and its HTTP library's user agent (curl, python-requests, Go-http-client,
+axios, okhttp, or none) are not a visitor's and never make the event a bot. The visitor is the
+`visitor_id` when one is sent, else nobody: the event counts as an event, not as a visitor.
+
+The rate-limit headers go on every answer to a request with a valid key (429 included); a
+request without a valid key has no budget to report. Errors are `{"error": "…"}`: Supalytics'
+error page is not in the seed docs, so this is the common shape its success body suggests.
 """
 
 from __future__ import annotations
 
-from ingest.clientip import client_ip
-from ingest.errors import Forbidden, IngestError, RateLimited, Unauthorized
+from ingest.errors import Forbidden, IngestError, RateLimited, Shape, Unauthorized
 from ingest.http_types import Request, Response
-from ingest.routing import Route, Services
+from ingest.pipeline import Hit
+from ingest.routing import Route, Services, Vendor
 from ingest.vendors.common import bearer, parse
 from schemas.vendors.supalytics import SupalyticsEvent
 
 MAX_BODY = 64 * 1024
-VENDOR = "supalytics"
+VENDOR = Vendor("supalytics", Shape.PLAIN)
 KEY_PREFIX = "sly_"
-
-
-def render_error(err: IngestError) -> Response:
-    return Response.json(err.status, {"error": err.message}, err.headers)
 
 
 async def events(req: Request, svc: Services) -> Response:
@@ -33,17 +34,15 @@ async def events(req: Request, svc: Services) -> Response:
     site, key = found
     quota = svc.supalytics_limits.hit(key.sha256)
     limits = quota.headers()
-    if not quota.allowed:
-        raise RateLimited(
-            "Rate limit exceeded: 100 requests per second per API key",
-            headers=[*limits, ("retry-after", "1")],
-        )
     try:
+        if not quota.allowed:
+            raise RateLimited(
+                "Rate limit exceeded: 100 requests per second per API key", headers=[("retry-after", "1")]
+            )
         if not site.active:
             raise Forbidden("The site of this API key is disabled")
         event = parse(SupalyticsEvent, req.body)
-        ip = client_ip(req, svc.trusted_proxies)
-        await svc.pipeline.publish(event, svc.pipeline.context(site.id, req.header("user-agent"), ip), ip)
+        await svc.pipeline.submit(Hit(event, site.id, visitor_ip=None, user_agent=None))
     except IngestError as err:
         err.headers = [*err.headers, *limits]
         raise
@@ -55,9 +54,8 @@ ROUTES = [
         "POST",
         "/v1/events",
         events,
-        render_error,
+        VENDOR,
         MAX_BODY,
-        vendor=VENDOR,
         body_model=SupalyticsEvent,
         summary="Supalytics: track a server-side event (Authorization: Bearer sly_…)",
         responses={

@@ -49,10 +49,13 @@ def family(reason: str) -> str:
 
 
 def bot_reason(user_agent: str | None, ua: UaInfo, asn: int | None) -> str | None:
+    """Judged only on the visitor's own facts: `user_agent` is None when the request did not
+    carry the visitor's (a relaying backend's HTTP library says nothing about the visitor), and
+    `asn` is None without the visitor's IP."""
     reason = classify_user_agent(user_agent)
     if reason is not None:
         return reason
-    if ua.is_spider:
+    if user_agent is not None and ua.is_spider:
         return f"spider:{ua.browser or 'unknown'}"
     if asn is not None and asn in DATACENTER_ASNS:
         return f"datacenter:{asn}"

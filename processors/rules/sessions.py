@@ -1,25 +1,34 @@
-"""Sessions as a keyed state machine over event time (faust has no session windows).
+"""Sessions and daily uniqueness as a keyed state machine over event time (faust has none).
 
-Per Kafka key (one visitor on one site) we keep the current session. For each event:
+Per Kafka key (one visitor on one site) the state holds one record per UTC day of event time
+(`Day`): the session that lives on that day, the behaviour window, and when the day was last
+touched by an arriving event. A day's record exists exactly when the visitor was counted on it,
+so the first counted event of a day is the unique one. Event time decides everything: a
+backfill of last month builds its days' records as live traffic would have, and a replay of the
+raw topic gives the same answers.
 
-- **late**: more than `lateness` older than its own `received_at`, or 30 minutes or more
-  older than the start of the current session → flagged `is_late`, no session, state unchanged.
-  An event less than 30 minutes before the start joins the current session (two requests of one
-  visitor can reach Kafka in either order); it cannot belong to the previous session, which
-  ended at least 30 minutes before this one started, so sessions of one key never overlap.
-- **pageview / custom**: continues the session if less than 30 minutes passed since its last
-  activity, else opens a new one. A session that crosses 00:00 UTC stays one session (the issue
-  says so; design.md's "midnight ends a session" is overruled).
-- **heartbeat**: extends a live session and is numbered in it, but is not a view and never opens
-  a session: a heartbeat-only visit (tab restored after the session timed out) has no session.
-- **engagement** (ZTA `timeOnPage`, `isBounce`): attaches to the current session, live or not,
-  without extending it (it reports on time already spent, e.g. a page read for 40 minutes), if
-  the session's last activity was less than `ENGAGEMENT_REACH` (1 h) before it. Without a bound,
-  an engagement report would attach to whatever hours-old session expiry had not yet swept, and
-  the answer would depend on when the timer ran.
+For each event, on its day:
+- **pageview / custom** (counted): continues the day's session if its last activity was less
+  than 30 minutes before, else opens a new one. A session that crosses 00:00 UTC stays one: the
+  first events after midnight continue the previous day's live session (and count as that new
+  day's unique).
+- **heartbeat / error report**: extend a live session and are numbered in it, but are not views
+  and never open a session (a heartbeat-only visit has none).
+- **engagement** (ZTA `timeOnPage`, `isBounce`): attaches to the session, live or not, without
+  extending it, if its last activity was less than `ENGAGEMENT_REACH` (1 h) before.
+- **late**: 30 minutes or more before the start of the day's session (an out-of-order arrival
+  the state cannot place without rewriting a closed session) → flagged `is_late`, no session,
+  not unique, state unchanged. Less than 30 minutes before the start joins the session: two
+  requests of one visitor can reach Kafka in either order.
 
-The session id is derived from (key, start time), so replaying the raw topic gives the same ids.
+How long a day's record is kept (by arrival time, so the answer never depends on when a timer
+ran): until `retain` after the later of its last touch and the end of its day. An event that
+arrives after that finds no record and starts afresh (a new session; unique again on that day).
+Live traffic keeps a visitor's day for the whole day plus `retain`; a backfill keeps it while
+its events keep arriving.
+
 A behaviour counter (views and custom events per fixed window) flags visitors who fire too fast.
+The session id is derived from (key, start time), so replays give the same ids.
 """
 
 from __future__ import annotations
@@ -27,67 +36,42 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
-
-from processors.rules import uniques
 
 SESSION_GAP = timedelta(minutes=30)
 ENGAGEMENT_REACH = timedelta(hours=1)
+DAY_SECONDS = 86_400
+COUNTED = frozenset({"pageview", "custom"})
+EXTENDING = frozenset({"heartbeat", "error"})
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    lateness: timedelta = timedelta(hours=1)
+    lateness: timedelta = timedelta(hours=1)  # how late (by arrival) a visitor's day is still reachable
     rate_window: timedelta = timedelta(seconds=60)
     rate_max_events: int = 120
 
+    @property
+    def retain(self) -> float:
+        """Seconds a day's record stays reachable after its last touch or its day's end."""
+        return (ENGAGEMENT_REACH + self.lateness).total_seconds()
+
 
 @dataclass(frozen=True, slots=True)
-class SessionState:
+class Session:
     session_id: str
     started: float
     last_seen: float
     seq: int
-    window_start: float
-    window_count: int
-    offset: int = -1  # raw-topic offset of the last event applied: redeliveries are recognised
-    # What the last applied event was told (is_new_session, is_unique, is_late, too_fast), so a
-    # redelivery of it is emitted again exactly as the first time.
-    last_flags: tuple[bool, bool, bool, bool] | None = None
-    # UTC days (`uniques.utc_day`) on which this key was counted unique, the recent ones only:
-    # the record outlives its session until no on-time event can fall on those days any more.
-    days: tuple[int, ...] = ()
 
-    def to_json(self) -> list[Any]:
-        return [
-            self.session_id,
-            self.started,
-            self.last_seen,
-            self.seq,
-            self.window_start,
-            self.window_count,
-            self.offset,
-            list(self.last_flags) if self.last_flags is not None else None,
-            list(self.days),
-        ]
 
-    @classmethod
-    def from_json(cls, raw: list[Any]) -> SessionState:
-        offset = int(raw[6]) if len(raw) > 6 else -1
-        flags = raw[7] if len(raw) > 7 else None
-        last = (bool(flags[0]), bool(flags[1]), bool(flags[2]), bool(flags[3])) if flags else None
-        days = tuple(int(d) for d in raw[8]) if len(raw) > 8 else ()
-        return cls(
-            str(raw[0]),
-            float(raw[1]),
-            float(raw[2]),
-            int(raw[3]),
-            float(raw[4]),
-            int(raw[5]),
-            offset,
-            last,
-            days,
-        )
+@dataclass(frozen=True, slots=True)
+class Day:
+    """What a key remembers of one UTC day (of event time)."""
+
+    touched: float  # arrival time (`received_at`) of the last event applied to this day
+    session: Session | None  # None: counted, but in sessions of their own (HitKeep, no session_id)
+    window_start: float = 0.0
+    window_count: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +81,16 @@ class Placement:
     seq: int = 0
     is_late: bool = False
     too_fast: bool = False
+    is_unique: bool = False
 
 
 LATE = Placement(is_late=True)
 NO_SESSION = Placement()
+
+
+def utc_day(ts: float) -> int:
+    """Days since the epoch: the tumbling window a timestamp falls in."""
+    return int(ts // DAY_SECONDS)
 
 
 def session_id(key: bytes, started: float) -> str:
@@ -109,80 +99,121 @@ def session_id(key: bytes, started: float) -> str:
     return h.hexdigest()
 
 
-def is_late(event_time: float, received_at: float, state: SessionState | None, limits: Limits) -> bool:
-    if received_at - event_time > limits.lateness.total_seconds():
-        return True
-    return state is not None and state.started - event_time >= SESSION_GAP.total_seconds()
+def standalone_session_id(key: bytes, event_id: str) -> str:
+    """A session of one hit (HitKeep without `session_id`): its id comes from the event."""
+    h = hashlib.blake2b(key, digest_size=16, person=b"hs-session-1hit")
+    h.update(event_id.encode())
+    return h.hexdigest()
 
 
-def is_live(state: SessionState | None, t: float) -> bool:
-    return state is not None and t - state.last_seen < SESSION_GAP.total_seconds()
+def reachable(day: int, rec: Day | None, received_at: float, limits: Limits) -> Day | None:
+    """The record if an event arriving at `received_at` may still see it, else None."""
+    if rec is None:
+        return None
+    if received_at > max(rec.touched, (day + 1) * DAY_SECONDS) + limits.retain:
+        return None
+    return rec
+
+
+def expired(days: dict[int, Day], watermark: float, limits: Limits) -> bool:
+    """No event arriving after `watermark` can reach any of these days: safe to delete."""
+    return all(reachable(d, rec, watermark, limits) is None for d, rec in days.items())
+
+
+def _live(session: Session, t: float) -> bool:
+    return t - session.last_seen < SESSION_GAP.total_seconds()
 
 
 def place(
-    state: SessionState | None,
+    days: dict[int, Day],
     *,
     key: bytes,
     kind: str,
     event_time: float,
     received_at: float,
     limits: Limits,
-) -> tuple[Placement, SessionState | None]:
-    """Where one event goes, and the state to keep afterwards."""
-    if is_late(event_time, received_at, state, limits):
-        return LATE, state
-    if kind == "engagement":
-        if state is None or event_time - state.last_seen >= ENGAGEMENT_REACH.total_seconds():
-            return NO_SESSION, state
-        state = replace(state, seq=state.seq + 1)
-        return Placement(state.session_id, False, state.seq), state
-    if kind == "heartbeat":
-        if not is_live(state, event_time):
-            return NO_SESSION, state
-        assert state is not None
-        state = replace(state, seq=state.seq + 1, last_seen=max(state.last_seen, event_time))
-        return Placement(state.session_id, False, state.seq), state
-    return _activity(state, key, event_time, limits)
+    standalone_id: str | None = None,
+) -> tuple[Placement, dict[int, Day]]:
+    """Where one event goes, and the day records it changes (day → new record).
+
+    `days` holds the key's records; `standalone_id` is the event id of a hit that is a session
+    of its own (its day still counts it for uniqueness and behaviour)."""
+    t, r = event_time, received_at
+    d = utc_day(t)
+    today = reachable(d, days.get(d), r, limits)
+    if standalone_id is not None:
+        return _standalone(today, d, key, kind, t, r, limits, standalone_id)
+    host_day, host = _host(days, d, today, kind, t, r, limits)
+    if host is not None and host.started - t >= SESSION_GAP.total_seconds():
+        return LATE, {}
+    if kind in COUNTED:
+        return _counted(today, d, host, key, t, r, limits)
+    if host is None:
+        return NO_SESSION, {}
+    reach = ENGAGEMENT_REACH if kind == "engagement" else SESSION_GAP
+    if t - host.last_seen >= reach.total_seconds():
+        return NO_SESSION, {}
+    last_seen = host.last_seen if kind == "engagement" else max(host.last_seen, t)
+    session = replace(host, seq=host.seq + 1, last_seen=last_seen)
+    record = days[host_day] if host_day != d else today
+    assert record is not None
+    return Placement(session.session_id, False, session.seq), {
+        host_day: replace(record, session=session, touched=r)
+    }
 
 
-def _activity(
-    state: SessionState | None, key: bytes, t: float, limits: Limits
-) -> tuple[Placement, SessionState]:
-    new = not is_live(state, t)
-    if new or state is None:
-        days = state.days if state is not None else ()  # the day survives the session
-        state = SessionState(session_id(key, t), t, t, 0, t, 0, days=days)
-    if t - state.window_start >= limits.rate_window.total_seconds():
-        state = replace(state, window_start=t, window_count=0)
-    state = replace(
-        state, seq=state.seq + 1, last_seen=max(state.last_seen, t), window_count=state.window_count + 1
+def _host(
+    days: dict[int, Day], d: int, today: Day | None, kind: str, t: float, r: float, limits: Limits
+) -> tuple[int, Session | None]:
+    """The session an event on day `d` deals with: the day's own, else yesterday's if it is
+    still within reach across midnight."""
+    if today is not None and today.session is not None:
+        return d, today.session
+    yesterday = reachable(d - 1, days.get(d - 1), r, limits)
+    if yesterday is not None and yesterday.session is not None:
+        reach = ENGAGEMENT_REACH if kind == "engagement" else SESSION_GAP
+        if t - yesterday.session.last_seen < reach.total_seconds():
+            return d - 1, yesterday.session
+    return d, None
+
+
+def _window(rec: Day | None, t: float, limits: Limits) -> tuple[float, int]:
+    start, count = (rec.window_start, rec.window_count) if rec is not None else (t, 0)
+    if t - start >= limits.rate_window.total_seconds():
+        start, count = t, 0
+    return start, count + 1
+
+
+def _counted(
+    today: Day | None, d: int, host: Session | None, key: bytes, t: float, r: float, limits: Limits
+) -> tuple[Placement, dict[int, Day]]:
+    if host is not None and _live(host, t):
+        session, new = replace(host, seq=host.seq + 1, last_seen=max(host.last_seen, t)), False
+    else:
+        session, new = Session(session_id(key, t), t, t, 1), True
+    start, count = _window(today, t, limits)
+    placement = Placement(
+        session.session_id, new, session.seq, too_fast=count > limits.rate_max_events, is_unique=today is None
     )
-    too_fast = state.window_count > limits.rate_max_events
-    return Placement(state.session_id, new, state.seq, False, too_fast), state
+    return placement, {d: Day(r, session, start, count)}
 
 
-def horizon(lateness: timedelta) -> float:
-    """How far behind an arrival time state can still be reached: an on-time event is at most
-    `lateness` older than its arrival, and continues a session idle for under 30 minutes, or
-    attaches an engagement report to one idle for under an hour. Every rule that looks back at
-    `last_seen` must stay within this, or expiry would change answers (hypothesis-tested)."""
-    return max(SESSION_GAP, ENGAGEMENT_REACH).total_seconds() + lateness.total_seconds()
-
-
-def expired(state: SessionState, watermark: float, lateness: timedelta) -> bool:
-    """State that no future on-time event can reach any more: safe to drop (bounds the store).
-    Neither its session (idle too long) nor a day it was seen on (over, lateness included)."""
-    reach = watermark - horizon(lateness)
-    return reach > state.last_seen and all(d < uniques.utc_day(reach) for d in state.days)
+def _standalone(
+    today: Day | None, d: int, key: bytes, kind: str, t: float, r: float, limits: Limits, event_id: str
+) -> tuple[Placement, dict[int, Day]]:
+    sid = standalone_session_id(key, event_id)
+    if kind not in COUNTED:
+        return Placement(sid, True, 1), {}
+    start, count = _window(today, t, limits)
+    session = today.session if today is not None else None
+    placement = Placement(sid, True, 1, too_fast=count > limits.rate_max_events, is_unique=today is None)
+    return placement, {d: Day(r, session, start, count)}
 
 
 def expiry_watermark(assigned: set[int], received: dict[int, float]) -> float | None:
     """The arrival time every partition of this worker has reached, or None while one of them has
-    processed nothing since it was assigned (its backlog may be old; expiry waits for it).
-
-    State last reached more than `horizon(lateness)` before it can take no on-time event any
-    more: later events in its partition arrive after the watermark, and an on-time event is at
-    most `lateness` older than its arrival."""
+    processed nothing since it was assigned (its backlog may be old; expiry waits for it). Later
+    events of these partitions arrive after it, so state none of them can reach may go."""
     for gone in set(received) - assigned:
         del received[gone]
     if not assigned or any(p not in received for p in assigned):

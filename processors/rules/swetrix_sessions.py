@@ -1,9 +1,10 @@
 """Swetrix's session rules as one pure function: (state, touch) → (verdict, new state).
 
 Swetrix answers 403 for a heartbeat with no live session, for a repeated `unique: true` pageview
-in a session, and for a repeated `unique: true` custom event of the same name in a session.
-Every accepted touch keeps the session alive for 30 minutes; a new UTC day starts a new Swetrix
-session (Swetrix's own rule, unlike hitstream's analytics sessions, which span midnight).
+in a session, and for a repeated `unique: true` custom event of the same name in a session, with
+the messages its server uses (`Swetrix/swetrix`, `analytics.controller.ts`). Every accepted touch,
+an error report included, opens or keeps the session alive for 30 minutes; a new UTC day starts a
+new Swetrix session (its session hash is salted per UTC day).
 
 The faust view (`processors.views`) only loads the state for the touch's key, calls `decide`
 and stores the result, without awaiting in between, so each decision is atomic on the worker
@@ -19,9 +20,14 @@ from typing import Any
 from schemas.swetrix_sessions import SessionTouch, SessionVerdict
 
 SESSION_TIMEOUT = timedelta(minutes=30)
-NO_LIVE_SESSION = "no live session"
-REPEATED_PAGEVIEW = "a unique pageview was already recorded in this session"
-REPEATED_CUSTOM = "a unique custom event of this name was already recorded in this session"
+NO_LIVE_SESSION = (
+    "The heartbeat was not saved because there is no session for this request. "
+    "Please, send a pageview or custom event request first to initialise the session."
+)
+REPEATED_PAGEVIEW = "The event was not saved because it was not unique while unique only param is provided"
+REPEATED_CUSTOM = (
+    "The unique option provided, while the custom event have already been created for this session"
+)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,9 @@ class HitKeepPageview(BaseModel):
     dnt: bool = Field(default=False, description="true: accepted (202) and dropped.")
     language: str | None = Field(default=None, max_length=64)
     referrer: str | None = Field(default=None, max_length=4096)
-    session_id: UUID | None = None
+    session_id: UUID | None = Field(
+        default=None, description="Visitor grouping key; omitted (or all zeros): a session of its own."
+    )
     page_id: UUID | None = None
     screen_width: int | None = _Px
     screen_height: int | None = _Px
@@ -65,6 +67,11 @@ class HitKeepPageview(BaseModel):
         except ValueError:
             raise ValueError("visitor_ip must be a valid IP address") from None
 
+    @field_validator("session_id")
+    @classmethod
+    def _zero_is_none(cls, v: UUID | None) -> UUID | None:
+        return None if v is not None and v.int == 0 else v  # HitKeep treats the nil UUID as omitted
+
     @property
     def host(self) -> str:
         return hostname(self.url) or ""
@@ -87,6 +94,7 @@ class HitKeepPageview(BaseModel):
             utm_content=params.get("utm_content"),
             locale=self.language,
             session_hint=str(self.session_id) if self.session_id else None,
+            standalone_session=self.session_id is None,
             page_id=str(self.page_id) if self.page_id else None,
             screen_width=self.screen_width,
             screen_height=self.screen_height,

@@ -15,5 +15,5 @@ def test_crawlers_headless_and_empty_are_bots() -> None:
     ) == ("crawler:Googlebot")
     assert classify_user_agent("Mozilla/5.0 (X11) HeadlessChrome/120.0 Safari/537.36") == "headless"
     assert classify_user_agent("") == "empty-ua"
-    assert classify_user_agent(None) == "empty-ua"
+    assert classify_user_agent(None) is None  # unknown: a relay's own UA is never judged
     assert (classify_user_agent("curl/8.4.0") or "").startswith("crawler")

@@ -32,10 +32,11 @@ def _app(tmp: Path, publisher: Publisher) -> IngestASGI:
     sites = tmp / "sites.json"
     sites.write_text(json.dumps(SITES))
     svc = Services(
-        EventPipeline(publisher, IpCipher.from_secret(SECRET), RoutingHasher.from_secret(SECRET)),
+        EventPipeline(
+            publisher, IpCipher.from_secret(SECRET), RoutingHasher.from_secret(SECRET), FakeSessions()
+        ),
         SiteRegistry(sites),
         (),
-        FakeSessions(),
         RateLimiter(1000),
         RateLimiter(1000),
     )

@@ -32,7 +32,7 @@ def test_two_workers_share_swetrix_session_state(pipeline_env: PipelineEnv) -> N
             first, second = (a, b) if i % 2 else (b, a)
             assert first.post(SESSION_PATH, touch(key, "heartbeat")) == (
                 200,
-                {"accept": False, "reason": "no live session"},
+                {"accept": False, "reason": NO_LIVE_SESSION},
             )
             assert first.post(SESSION_PATH, touch(key, "pageview", unique=True)) == (
                 200,

@@ -19,7 +19,7 @@ from bench.processors_workload import Hit, publish, visits
 from common.kafka import ensure
 from processors import state
 from processors.enrich import Enricher
-from processors.rules.sessions import Limits, SessionState
+from processors.rules.sessions import Limits
 from processors.salts import KafkaSaltStore, topic_spec
 from schemas.events import CanonicalEvent, EnrichedEvent
 from tests.conftest import SECRET, PipelineEnv
@@ -32,13 +32,14 @@ COMPARED = ("session_id", "is_new_session", "session_seq", "is_unique", "is_late
 
 def reference(hits: list[Hit]) -> dict[str, tuple[object, ...]]:
     enricher = Enricher(base64.b64decode(SECRET))
-    sessions: dict[bytes, SessionState | None] = defaultdict(lambda: None)
+    states: dict[bytes, state.KeyState | None] = defaultdict(lambda: None)
     out = {}
     for hit in hits:
-        event = enricher.enrich(CanonicalEvent.model_validate_json(hit.value), b"any salt")
+        canonical = CanonicalEvent.model_validate_json(hit.value)
+        event = enricher.enrich(canonical, b"any salt")
         assert isinstance(event, EnrichedEvent)
-        o = state.apply(event, hit.key, sessions[hit.key], Limits())
-        sessions[hit.key] = o.session
+        o = state.apply(event, hit.key, states[hit.key], Limits(), standalone=canonical.standalone_session)
+        states[hit.key] = o.state or states[hit.key]
         out[event.event_id] = tuple(getattr(o.event, f) for f in COMPARED)
     return out
 

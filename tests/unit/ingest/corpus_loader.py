@@ -1,5 +1,13 @@
-"""The example-request corpus (tests/unit/ingest/corpus/<vendor>.json): the vendor docs' own
-examples first (`source: doc`), then edge cases, each with its expected answer."""
+"""The wire-level request corpus (tests/unit/ingest/corpus/<vendor>.json): the vendor docs' own
+examples (`source: doc`), what the vendors' real clients and trackers send (`source: client`:
+Swetrix's Node client and browser tracker, ZTA's tracker batches, relaying backends' HTTP
+libraries), then edge cases (`source: edge`), each with its expected answer.
+
+Expectations: `status`; the body (`response`, `raw_response`, `response_subset`, `response_keys`,
+`response_contains`); `response_headers`; `stored`/`filtered` events; `published`, a subset of
+each published canonical event (`published_ip`: the visitor's IP travelled, encrypted); `rows`,
+a subset of each stored ClickHouse row, checked end to end through the real pipeline
+(tests/integration/test_corpus_e2e.py); `touches`, Swetrix session verdicts asked."""
 
 from __future__ import annotations
 
@@ -19,6 +27,7 @@ _SUBST = {
     "$OTHER_SITE_TOKEN": fakes.OTHER_SITE_TOKEN,
     "$LONG256": "x" * 256,
     "$LONG255": "x" * 255,
+    "$LONG2001": "x" * 2001,
 }
 
 

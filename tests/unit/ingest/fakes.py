@@ -103,10 +103,11 @@ def make_services(tmp: Path, publisher: FakePublisher, sessions: FakeSessions, r
     path = tmp / "sites.json"
     path.write_text(json.dumps(SITES))
     return Services(
-        pipeline=EventPipeline(publisher, IpCipher.from_secret(SECRET), RoutingHasher.from_secret(SECRET)),
+        pipeline=EventPipeline(
+            publisher, IpCipher.from_secret(SECRET), RoutingHasher.from_secret(SECRET), sessions
+        ),
         sites=SiteRegistry(path),
         trusted_proxies=(),
-        sessions=sessions,
         supalytics_limits=RateLimiter(rate),
         hitkeep_limits=RateLimiter(rate),
     )

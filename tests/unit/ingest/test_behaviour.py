@@ -136,7 +136,10 @@ def test_simple_analytics_strips_urls_and_maps_fields(tmp_path: Path) -> None:
         "Europe/Amsterdam",
         BROWSER,
     )
-    assert e.ip_encrypted and "198.51.100.7" not in e.model_dump_json()
+    # The socket peer is the site's backend, never the visitor: no IP travels, and the Kafka key
+    # is the event's own (an anonymous hit), not a hash of the backend's address.
+    assert e.ip_encrypted is None and "198.51.100.7" not in e.model_dump_json()
+    assert pub.sent[0][0] == f"example|a:{e.event_id}".encode()
 
 
 def test_hitkeep_uses_body_ip_ua_and_timestamp(tmp_path: Path) -> None:
@@ -188,11 +191,23 @@ def test_zta_bot_is_published_only_as_filtered(tmp_path: Path) -> None:
         svc,
         "/api/track",
         {"type": "pageview", "siteId": "site_abc123"},
-        {"user-agent": "Googlebot/2.1 (+http://www.google.com/bot.html)"},
+        {"user-agent": "Googlebot/2.1 (+http://www.google.com/bot.html)", "origin": "https://example.com"},
     )
     assert (resp.status, orjson.loads(resp.body)) == (200, {"success": True})
     (e,) = pub.events
     assert e.filtered_reason and e.filtered_reason.startswith("crawler")
+
+
+def test_a_backend_relaying_many_visitors_is_none_of_them(tmp_path: Path) -> None:
+    """130 Simple Analytics posts from one backend with one common UA: 130 anonymous hits, each
+    with a key of its own, none carrying the backend's address."""
+    pub = FakePublisher()
+    svc = make_services(tmp_path, pub, FakeSessions())
+    for i in range(130):
+        resp = call(svc, "/post", {"url": f"https://example.com/p{i}", "ua": BROWSER})
+        assert resp.status == 200
+    assert len({key for key, _ in pub.sent}) == 130
+    assert all(e.ip_encrypted is None for e in pub.events)
 
 
 def test_unknown_path_and_wrong_method(tmp_path: Path) -> None:

@@ -53,6 +53,13 @@ def test_corpus_case(case: Case, tmp_path: Path) -> None:
     assert sum(e.filtered_reason is not None for e in events) == spec.get("filtered", 0)
     if "touches" in spec:
         assert len(sessions.touches) == spec["touches"]
+    stored = [e for e in events if e.filtered_reason is None]
+    if "published" in spec:
+        for want, event in zip(spec["published"], stored, strict=True):
+            got = event.model_dump(mode="json")
+            assert {k: got.get(k) for k in want} == want
+    if "published_ip" in spec:
+        assert all((e.ip_encrypted is not None) == spec["published_ip"] for e in stored)
 
 
 def test_every_vendor_has_doc_examples() -> None:

@@ -13,22 +13,23 @@ from processors import state
 from processors.enrich import Enricher
 from processors.rules import referrer, urls, utm
 from processors.rules.locale import normalize_language
-from processors.rules.sessions import Limits, SessionState, place
+from processors.rules.sessions import Day, Limits, place
 from schemas.events import CanonicalEvent, EnrichedEvent, EventType, Vendor
 
 SECRET = b"p" * 32
 T0 = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
-KINDS = st.sampled_from(["pageview", "custom", "heartbeat", "engagement"])
+KINDS = st.sampled_from(["pageview", "custom", "heartbeat", "engagement", "error"])
 OFFSETS = st.lists(st.tuples(KINDS, st.integers(0, 6 * 3600)), max_size=40)
 
 
 @given(OFFSETS)
 def test_sessions_of_one_key_never_overlap(events: list[tuple[str, int]]) -> None:
-    s: SessionState | None = None
+    days: dict[int, Day] = {}
     spans: dict[str, list[float]] = {}
     for kind, off in events:
         t = T0.timestamp() + off
-        p, s = place(s, key=b"k", kind=kind, event_time=t, received_at=t + 10, limits=Limits())
+        p, changed = place(days, key=b"k", kind=kind, event_time=t, received_at=t + 10, limits=Limits())
+        days.update(changed)
         if p.session_id and kind != "engagement":
             span = spans.setdefault(p.session_id, [t, t])
             span[0], span[1] = min(span[0], t), max(span[1], t)
@@ -79,7 +80,7 @@ def _pipeline(raws: list[CanonicalEvent]) -> list[EnrichedEvent]:
         e = enricher.enrich(raw, b"salt")
         assert isinstance(e, EnrichedEvent)
         o = state.apply(e, b"a|k", s, Limits())
-        s = o.session
+        s = o.state or s
         out.append(o.event)
     return out
 
@@ -108,7 +109,7 @@ def test_filtered_events_pass_through_untouched_by_state() -> None:
     e = Enricher(SECRET).enrich(raw, b"salt")
     assert isinstance(e, EnrichedEvent)
     o = state.apply(e, b"a|k", None, Limits())
-    assert o.session is None and o.event.session_id is None and not o.event.is_unique
+    assert o.state is None and o.event.session_id is None and not o.event.is_unique
 
 
 def test_undecryptable_ip_is_poison() -> None:

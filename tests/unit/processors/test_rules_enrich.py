@@ -71,7 +71,6 @@ def test_datacenter_asn_is_a_bot_reason(geodb: Path) -> None:
 @pytest.mark.parametrize(
     ("ua", "family"),
     [
-        (None, "empty-ua"),
         ("", "empty-ua"),
         (GOOGLEBOT, "crawler"),
         (
@@ -175,3 +174,8 @@ def test_referrer_host() -> None:
     assert referrer.referrer_host("https://WWW.Example.com/a?b=c") == "example.com"
     assert referrer.referrer_host("android-app://com.google.android.gm") == "com.google.android.gm"
     assert referrer.referrer_host("nonsense") is None
+
+
+def test_without_the_visitors_user_agent_nothing_is_judged() -> None:
+    """None: the request did not carry the visitor's UA (a backend's library is nobody's)."""
+    assert bots.bot_reason(None, UserAgentParser().parse(None), None) is None

@@ -4,25 +4,34 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from processors.rules import sessions, uniques
-from processors.rules.sessions import Limits, SessionState
+from processors.rules import sessions
+from processors.rules.sessions import Day, Limits
 
 KEY = b"example|abc"
 LIMITS = Limits(lateness=timedelta(hours=1), rate_window=timedelta(seconds=60), rate_max_events=5)
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC).timestamp()
 MIN = 60.0
+HOUR = 3600.0
 
 
 def run(
-    events: list[tuple[str, float]], received: dict[int, float] | None = None
+    events: list[tuple[str, float]],
+    received: dict[int, float] | None = None,
+    standalone: set[int] | None = None,
 ) -> list[sessions.Placement]:
-    state: SessionState | None = None
+    days: dict[int, Day] = {}
     out = []
     for i, (kind, t) in enumerate(events):
-        rec = (received or {}).get(i, t)
-        placement, state = sessions.place(
-            state, key=KEY, kind=kind, event_time=t, received_at=rec, limits=LIMITS
+        placement, changed = sessions.place(
+            days,
+            key=KEY,
+            kind=kind,
+            event_time=t,
+            received_at=(received or {}).get(i, t),
+            limits=LIMITS,
+            standalone_id=f"e{i}" if i in (standalone or set()) else None,
         )
+        days.update(changed)
         out.append(placement)
     return out
 
@@ -38,10 +47,14 @@ def test_gap_of_exactly_30_minutes_starts_a_new_session() -> None:
     assert b.is_new_session and a.session_id != b.session_id and b.seq == 1
 
 
-def test_session_spanning_midnight_stays_one_session() -> None:
+def test_session_spanning_midnight_stays_one_session_and_counts_the_new_day() -> None:
     before = datetime(2026, 11, 23, 23, 50, tzinfo=UTC).timestamp()
-    a, b, c = run([("pageview", before), ("pageview", before + 15 * MIN), ("custom", before + 25 * MIN)])
-    assert a.session_id == b.session_id == c.session_id and c.seq == 3
+    a, hb, b, c = run(
+        [("pageview", before), ("heartbeat", before + 12 * MIN), ("pageview", before + 15 * MIN),
+         ("custom", before + 25 * MIN)]
+    )  # fmt: skip
+    assert a.session_id == hb.session_id == b.session_id == c.session_id and c.seq == 4
+    assert (a.is_unique, hb.is_unique, b.is_unique, c.is_unique) == (True, False, True, False)
 
 
 def test_heartbeats_extend_a_session_but_never_open_one() -> None:
@@ -56,9 +69,16 @@ def test_heartbeats_extend_a_session_but_never_open_one() -> None:
     assert len({p.session_id for p in out}) == 1 and [p.seq for p in out] == [1, 2, 3, 4]
 
 
+def test_error_reports_extend_a_session_like_heartbeats() -> None:
+    pv, err, later = run([("pageview", T0), ("error", T0 + 25 * MIN), ("pageview", T0 + 50 * MIN)])
+    assert pv.session_id == err.session_id == later.session_id and not err.is_unique
+    (alone,) = run([("error", T0)])
+    assert alone.session_id is None
+
+
 def test_heartbeat_only_visit_has_no_session() -> None:
     out = run([("heartbeat", T0), ("heartbeat", T0 + MIN)])
-    assert all(p.session_id is None and not p.is_new_session for p in out)
+    assert all(p.session_id is None and not p.is_new_session and not p.is_unique for p in out)
 
 
 def test_heartbeat_after_timeout_has_no_session() -> None:
@@ -77,14 +97,26 @@ def test_engagement_reaches_back_an_hour_at_most() -> None:
     assert near.session_id is not None and far.session_id is None
 
 
-def test_event_older_than_lateness_is_flagged_and_not_merged() -> None:
-    out = run([("pageview", T0), ("pageview", T0 + MIN)], received={1: T0 + MIN + 3601})
-    assert out[1].is_late and out[1].session_id is None
+def test_an_hour_old_event_is_placed_by_its_own_time_not_flagged_late() -> None:
+    """HitKeep replays history: event time decides, however late it arrives."""
+    a, b = run([("pageview", T0), ("pageview", T0 + MIN)], received={0: T0 + 5 * HOUR, 1: T0 + 5 * HOUR})
+    assert not a.is_late and not b.is_late and a.session_id == b.session_id and a.is_unique
+
+
+def test_a_backfill_of_last_month_gets_sessions_and_uniques_as_live_traffic() -> None:
+    month_ago = T0 - 30 * 24 * HOUR
+    visit = [("pageview", month_ago), ("pageview", month_ago + 5 * MIN), ("pageview", month_ago + 2 * HOUR)]
+    live = run(visit)
+    replayed = run(visit, received={i: T0 + i for i in range(3)})
+    assert replayed == live
+    assert [p.is_new_session for p in live] == [True, False, True] and [p.is_unique for p in live] == [
+        True, False, False,
+    ]  # fmt: skip
 
 
 def test_event_30_minutes_before_the_current_session_start_is_late() -> None:
     out = run([("pageview", T0), ("pageview", T0 - 30 * MIN)])
-    assert out[1].is_late and out[1].session_id is None
+    assert out[1].is_late and out[1].session_id is None and not out[1].is_unique
 
 
 def test_event_shortly_before_the_session_start_joins_it() -> None:
@@ -100,6 +132,24 @@ def test_out_of_order_event_inside_the_session_is_merged() -> None:
     assert not out[2].is_late and out[2].session_id == out[0].session_id
 
 
+def test_a_visitor_returning_the_same_day_is_unique_once() -> None:
+    out = run([("pageview", T0), ("pageview", T0 + 6 * HOUR)], received={1: T0 + 6 * HOUR})
+    assert [p.is_unique for p in out] == [True, False] and out[1].is_new_session
+
+
+def test_a_day_is_forgotten_once_out_of_reach_by_arrival() -> None:
+    midnight = T0 + 12 * HOUR
+    late = midnight + LIMITS.retain + 1  # arrives after the day (and its reach) is over
+    out = run([("pageview", T0), ("pageview", T0 + MIN)], received={1: late})
+    assert out[1].is_unique and out[1].is_new_session  # judged against fresh state
+
+
+def test_standalone_hits_are_sessions_of_their_own_but_count_uniques_by_visitor() -> None:
+    out = run([("pageview", T0), ("pageview", T0 + MIN), ("pageview", T0 + 2 * MIN)], standalone={0, 1, 2})
+    assert len({p.session_id for p in out}) == 3 and all(p.is_new_session and p.seq == 1 for p in out)
+    assert [p.is_unique for p in out] == [True, False, False]
+
+
 def test_behaviour_rule_flags_too_many_events_in_a_window() -> None:
     out = run([("pageview", T0 + i) for i in range(7)])
     assert [p.too_fast for p in out] == [False] * 5 + [True, True]
@@ -112,49 +162,18 @@ def test_session_ids_are_deterministic() -> None:
     assert sessions.session_id(KEY, T0) != sessions.session_id(b"other", T0)
 
 
-def test_state_round_trip_and_expiry() -> None:
-    _, state = sessions.place(None, key=KEY, kind="pageview", event_time=T0, received_at=T0, limits=LIMITS)
-    assert state is not None and SessionState.from_json(state.to_json()) == state
-    assert not sessions.expired(state, T0 + 119 * MIN, LIMITS.lateness)
-    assert sessions.expired(state, T0 + 121 * MIN, LIMITS.lateness)
+def test_expiry_after_the_day_and_its_reach() -> None:
+    _, changed = sessions.place({}, key=KEY, kind="pageview", event_time=T0, received_at=T0, limits=LIMITS)
+    midnight = T0 + 12 * HOUR
+    assert not sessions.expired(changed, T0 + 3 * HOUR, LIMITS)  # session over, day not
+    assert not sessions.expired(changed, midnight + LIMITS.retain - 1, LIMITS)
+    assert sessions.expired(changed, midnight + LIMITS.retain + 1, LIMITS)
 
 
-def test_uniques_by_utc_day() -> None:
-    assert uniques.utc_day(datetime(2026, 11, 23, 23, 59, 59, tzinfo=UTC).timestamp()) + 1 == uniques.utc_day(
-        datetime(2026, 11, 24, 0, 0, tzinfo=UTC).timestamp()
-    )
-    assert uniques.day_start(T0) == datetime(2026, 11, 23, tzinfo=UTC)
-    assert uniques.is_unique("pageview", late=False, seen_today=False)
-    assert not uniques.is_unique("pageview", late=False, seen_today=True)
-    assert not uniques.is_unique("heartbeat", late=False, seen_today=False)
-    assert not uniques.is_unique("custom", late=True, seen_today=False)
-
-
-def test_redelivered_event_is_recognised_by_offset() -> None:
-    from processors import state as st
-    from schemas.events import EnrichedEvent, EventType, Vendor
-
-    t = datetime.fromtimestamp(T0, UTC)
-    ev = EnrichedEvent(
-        event_id="e",
-        vendor=Vendor.SWETRIX,
-        site_id="a",
-        event_type=EventType.PAGEVIEW,
-        event_time=t,
-        received_at=t,
-        visitor_key="k",
-    )
-    first = st.apply(ev, KEY, None, LIMITS, offset=10)
-    assert first.session is not None and first.session.offset == 10 and not first.redelivered
-    again = st.apply(ev, KEY, first.session, LIMITS, offset=10)
-    # Recognised, not applied twice, and emitted again exactly as the first time (its first
-    # output may have been lost with a crashed worker).
-    assert again.redelivered and again.session == first.session
-    assert again.event == first.event
-    older = st.apply(ev, KEY, first.session, LIMITS, offset=9)
-    assert older.redelivered and older.event.session_id == first.event.session_id
-    later = st.apply(ev.model_copy(update={"event_id": "f"}), KEY, first.session, LIMITS, offset=11)
-    assert not later.redelivered and later.event.session_seq == 2
+def test_utc_days() -> None:
+    assert sessions.utc_day(
+        datetime(2026, 11, 23, 23, 59, 59, tzinfo=UTC).timestamp()
+    ) + 1 == sessions.utc_day(datetime(2026, 11, 24, 0, 0, tzinfo=UTC).timestamp())
 
 
 def test_expiry_waits_for_the_slowest_partition_and_for_partitions_without_events() -> None:
