@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from processors.rules.swetrix_sessions import NO_LIVE_SESSION
 from schemas.swetrix_sessions import SESSION_PATH
 from tests.conftest import PipelineEnv
 from tests.integration.processors.workers import Worker
