@@ -77,12 +77,41 @@ def remove_site(data: SitesFile, site_id: str) -> SitesFile:
     return SitesFile(sites=tuple(s for s in data.sites if s.id != site_id))
 
 
+MIN_TOKEN_LENGTH = 16
+
+
+def check_token_value(data: SitesFile, kind: TokenKind, value: str) -> None:
+    """Refuse a chosen token value the ingest could never match, or one already stored."""
+    if kind == "supalytics" and not value.startswith(PREFIX[kind]):
+        raise SitesAdminError(
+            f"a Supalytics key must start with {PREFIX[kind]!r} (the ingest accepts only those)"
+        )
+    if len(value) < MIN_TOKEN_LENGTH:
+        raise SitesAdminError(f"a token must be at least {MIN_TOKEN_LENGTH} characters long")
+    if not (value.isascii() and value.isprintable()) or any(c.isspace() for c in value):
+        raise SitesAdminError("a token must be printable ASCII without whitespace")
+    digest = hash_token(value)
+    for s in data.sites:
+        for t in s.tokens:
+            if t.sha256 == digest:
+                raise SitesAdminError(f"this token value is already stored, as token {t.id} of site {s.id!r}")
+
+
 def add_token(
-    data: SitesFile, site_id: str, kind: TokenKind, permissions: tuple[str, ...] | None = None
+    data: SitesFile,
+    site_id: str,
+    kind: TokenKind,
+    permissions: tuple[str, ...] | None = None,
+    value: str | None = None,
 ) -> tuple[SitesFile, str, Token]:
-    """A new random token: the plain value is returned once and only its SHA-256 is kept."""
+    """A new token: a random one, or `value` (an existing vendor key being imported). The plain
+    value is returned once and only its SHA-256 is kept."""
     site = _find(data, site_id)
-    plain = PREFIX[kind] + secrets.token_urlsafe(32)
+    if value is None:
+        plain = PREFIX[kind] + secrets.token_urlsafe(32)
+    else:
+        check_token_value(data, kind, value)
+        plain = value
     token = Token(
         id=f"{kind[:2]}_{secrets.token_hex(4)}",
         kind=kind,

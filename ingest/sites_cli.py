@@ -1,11 +1,13 @@
 """`hitstream sites …`: manage sites, vendor ids, domains and tokens in the sites file.
 
 Edits apply to a running ingest without a restart (it re-reads the file when it changes).
-Tokens are printed once, at creation; the file keeps only their SHA-256.
+Generated tokens are printed once, at creation; imported ones (`token-add --value`) are never printed.
+The file keeps only their SHA-256.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -121,9 +123,24 @@ def remove(ctx: click.Context, site_id: str) -> None:
     multiple=True,
     help="Permission to grant (repeatable). Default: site.manage_data for hitkeep.",
 )
+@click.option(
+    "--value",
+    default=None,
+    metavar="TOKEN|-",
+    help="Import this existing token instead of generating one; `-` reads it from stdin "
+    "(keeps it out of shell history; prompts without echo on a terminal).",
+)
 @click.pass_context
-def token_add(ctx: click.Context, site_id: str, kind: str, permissions: tuple[str, ...]) -> None:
-    """Create a token; its value is printed once and never stored."""
+def token_add(
+    ctx: click.Context, site_id: str, kind: str, permissions: tuple[str, ...], value: str | None
+) -> None:
+    """Create a token (its value is printed once) or import one with --value; only its SHA-256 is stored.
+
+    An imported value must be at least 16 printable characters without whitespace, start with sly_
+    for supalytics, and not be stored already. It is never printed back.
+    """
+    if value == "-":
+        value = _read_secret()
     path = _path(ctx)
     try:
         data, plain, token = admin.add_token(
@@ -131,11 +148,24 @@ def token_add(ctx: click.Context, site_id: str, kind: str, permissions: tuple[st
             site_id,
             kind,  # type: ignore[arg-type]
             permissions or None,
+            value,
         )
         admin.save(path, data)
     except admin.SitesAdminError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"token {token.id} for {site_id} ({kind}); shown once, store it now:\n{plain}")
+    if value is not None:
+        click.echo(f"token {token.id} for {site_id} ({kind}) imported; only its SHA-256 is stored")
+    else:
+        click.echo(f"token {token.id} for {site_id} ({kind}); shown once, store it now:\n{plain}")
+
+
+def _read_secret() -> str:
+    """The token from stdin: typed at a hidden prompt on a terminal, else everything piped in, less
+    one final line break (anything else, such as a second line, is refused as whitespace)."""
+    if sys.stdin.isatty():
+        typed: str = click.prompt("Token", hide_input=True, err=True)
+        return typed
+    return sys.stdin.read().removesuffix("\n").removesuffix("\r")
 
 
 @sites.command("token-revoke")
