@@ -3,11 +3,13 @@
 Every record carries `ts`, `level`, `service`, `logger` and `msg` (plus `exc` for tracebacks and
 any `extra={...}` fields). As a last line of defence against a careless message, anything shaped
 like an IP address or a bearer token is masked before it is written: logs must never hold raw
-IPs, tokens or keys.
+IPs, tokens or keys. Loopback and unspecified addresses (127.0.0.0/8, 0.0.0.0, ::1, ::) are left
+as they are: they are never a visitor's, and the services' own listen addresses read better whole.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 from datetime import UTC, datetime
@@ -16,15 +18,37 @@ from typing import Any
 import orjson
 
 _IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
-_IPV6 = re.compile(r"\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\b")
+# Full and compressed (`::`) forms, with or without an IPv4 tail; checked with `ipaddress` below.
+_IPV6 = re.compile(r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{0,4}:){2,}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?")
 _TOKEN = re.compile(r"(?i)\b(bearer\s+|sly_)[A-Za-z0-9._~+/=-]+")
 _STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
 
+def _own(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Loopback or unspecified: this machine's, never a visitor's."""
+    return address.is_loopback or address.is_unspecified
+
+
+def _ipv4(m: re.Match[str]) -> str:
+    try:
+        return m.group() if _own(ipaddress.IPv4Address(m.group())) else "<ip>"
+    except ValueError:
+        return "<ip>"  # IP-shaped (e.g. an octet over 255): masked all the same
+
+
+def _ipv6(m: re.Match[str]) -> str:
+    try:
+        return m.group() if _own(ipaddress.IPv6Address(m.group())) else "<ip>"
+    except ValueError:
+        # Not an address as written: masked when shaped like one without `::` (as a full address
+        # with a port or a zone glued on), kept when it is just colons around words (`a::b::c`).
+        return m.group() if "::" in m.group() else "<ip>"
+
+
 def redact(text: str) -> str:
     text = _TOKEN.sub(lambda m: f"{m.group(1)}***", text)
-    text = _IPV4.sub("<ip>", text)
-    return _IPV6.sub("<ip>", text)
+    text = _IPV6.sub(_ipv6, text)
+    return _IPV4.sub(_ipv4, text)
 
 
 class JsonFormatter(logging.Formatter):
