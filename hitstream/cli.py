@@ -89,13 +89,22 @@ def query(sql: str, fmt: str) -> None:
 
     Reads from CLICKHOUSE_QUERY_URL (default: the local pipeline's http://127.0.0.1:8123, or
     CLICKHOUSE_URL when that is a server), in the hitstream database.
+
+    \b
+    An empty result still says so:
+      table     the column header, then a line `0 rows`
+      csv, tsv  the header line only
+      json      nothing on stdout (still valid JSON lines); `0 rows` on stderr
     """
     from hitstream.query import QueryFailed, run_query
 
     try:
-        click.echo(run_query(sql, fmt), nl=False)
+        out = run_query(sql, fmt)
     except QueryFailed as exc:
         raise click.ClickException(str(exc)) from exc
+    click.echo(out, nl=False)
+    if fmt == "json" and not out:
+        click.echo("0 rows", err=True)
 
 
 @main.command()

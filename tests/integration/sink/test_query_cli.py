@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from clickhouse_connect.driver.client import Client
 
 from bench.sink_data import events
 from common.clickhouse import connect
 from common.settings import SharedSettings
+from hitstream.cli import main
 from hitstream.query import QueryFailed, run_query
 from sink.http_interface import HttpInterface, QueryGateway
 from tests.integration.sink.loading import load
@@ -57,3 +59,33 @@ def test_a_bad_query_says_why(shared: SharedSettings) -> None:
 def test_writes_are_refused_through_the_reader_interface(shared: SharedSettings) -> None:
     with pytest.raises(QueryFailed, match=r"readonly|READONLY"):
         run_query("DROP TABLE events", "table", shared)
+
+
+EMPTY = "SELECT day, pageviews FROM stats_daily_view WHERE site_id = 'no-such-site' ORDER BY day"
+
+
+def test_an_empty_table_shows_its_header_and_says_0_rows(shared: SharedSettings) -> None:
+    lines = run_query(EMPTY, "table", shared).splitlines()
+    assert lines[0] == "┌─day─┬─pageviews─┐" and lines[-1] == "0 rows"
+
+
+def test_empty_csv_and_tsv_keep_their_header_line(shared: SharedSettings) -> None:
+    assert run_query(EMPTY, "csv", shared).splitlines() == ['"day","pageviews"']
+    assert run_query(EMPTY, "tsv", shared).splitlines() == ["day\tpageviews"]
+    assert run_query(EMPTY, "json", shared) == ""
+
+
+def test_an_empty_show_has_its_header_too(shared: SharedSettings) -> None:
+    out = run_query("SHOW TABLES LIKE 'no_such_%'", "table", shared)
+    assert out.splitlines()[-1] == "0 rows" and "name" in out.splitlines()[0]
+
+
+def test_the_cli_says_0_rows_for_every_format(shared: SharedSettings) -> None:
+    env = {"CLICKHOUSE_QUERY_URL": shared.clickhouse_reader_dsn,
+           "HITSTREAM_CLICKHOUSE_DATABASE": shared.clickhouse_database}  # fmt: skip
+    table = CliRunner().invoke(main, ["query", EMPTY], env=env)
+    assert table.exit_code == 0 and table.stdout.splitlines()[-1] == "0 rows" and "pageviews" in table.stdout
+    js = CliRunner().invoke(main, ["query", "--format", "json", EMPTY], env=env)
+    assert js.exit_code == 0 and js.stdout == "" and js.stderr.strip() == "0 rows"
+    full = CliRunner().invoke(main, ["query", "--format", "json", SQL], env=env)
+    assert full.exit_code == 0 and full.stdout and full.stderr == ""
