@@ -32,9 +32,10 @@ class IngestSettings(BaseSettings):
         default=100_000, ge=1, description="Producer queue bound; when full, requests get 503 at once."
     )
     linger_ms: int = Field(default=5, ge=0, description="Producer batching delay (librdkafka linger.ms).")
-    trusted_proxies: tuple[str, ...] = Field(
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(),
-        description="Peers (IPs or CIDRs) whose X-Forwarded-For is believed for the client IP.",
+        description="Comma-separated peers (IPs or CIDRs), e.g. your load balancer, whose "
+        "X-Forwarded-For is believed for the client IP of browser calls (ZTA and Swetrix trackers).",
     )
     log_level: str = Field(default="info", description="Log level of the ingest service.")
     server: Literal["granian", "uvicorn"] = Field(
@@ -57,7 +58,7 @@ class IngestSettings(BaseSettings):
         default=200, ge=1, description="HitKeep requests per second per API token (per process)."
     )
 
-    @field_validator("processor_urls", mode="before")
+    @field_validator("processor_urls", "trusted_proxies", mode="before")
     @classmethod
     def _split_urls(cls, v: Any) -> Any:
         if isinstance(v, str):

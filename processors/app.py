@@ -40,6 +40,7 @@ app = faust.App(
     datadir=str(settings.state_path),
     topic_partitions=shared.topic_partitions,
     topic_replication_factor=shared.topic_replication,
+    web_bind=settings.web_host,  # faust binds `web_bind` (default 0.0.0.0); web_host is only a name
     web_host=settings.web_host,
     web_port=settings.web_port,
     canonical_url=f"http://{settings.advertised_host}:{settings.web_port}",

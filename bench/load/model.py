@@ -124,7 +124,7 @@ class TrafficModel:
         self._seq = 0
         self._visitors = 0
         self._hot_share = hot_share
-        self._hot = Visitor(site=sites[0], vendor="simple_analytics", ident="hot", ip="198.19.255.254",
+        self._hot = Visitor(site=sites[0], vendor="hitkeep", ident="hot", ip="198.19.255.254",
                             ua="Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0 hot",
                             is_bot=True, pages_left=1 << 62)  # fmt: skip
 
@@ -135,7 +135,7 @@ class TrafficModel:
         if self._hot_share and self._rng.random() < self._hot_share:
             # One visitor (one Kafka key) sending far more than anyone else: flagged as a bot by
             # behaviour, and measured apart so its effect on everyone else's latency shows.
-            return self._simple_analytics(self._hot, self._seq, hot=True)
+            return self._hitkeep(self._hot, self._seq, hot=True)
         while len(self._active) < self._target:
             self._active.append(self._new_visitor())
         i = self._rng.randrange(len(self._active))
@@ -199,7 +199,10 @@ class TrafficModel:
         else:
             body.update(referrer=self._rng.choice(REFERRERS) or None, utm={"source": "lg", "medium": "load"})
         v.seen_pageview = True
-        return Hit(seq, v.vendor, "/api/track", {"user-agent": v.ua}, self._json(body), self._fate(v, True),
+        # The tracker script in the visitor's browser: an Origin, and the visitor's own address as
+        # the load balancer in front of ingest forwards it (INGEST_TRUSTED_PROXIES).
+        headers = {"user-agent": v.ua, "origin": f"https://{v.site.host}", "x-forwarded-for": v.ip}
+        return Hit(seq, v.vendor, "/api/track", headers, self._json(body), self._fate(v, True),
                    "custom" if custom else "pageview", v.site.site_id, v.ident, m, v.is_bot)  # fmt: skip
 
     def _swetrix(self, v: Visitor, seq: int) -> Hit:
@@ -236,12 +239,14 @@ class TrafficModel:
             "visitor_id": f"vis_{v.ident}",
             "metadata": {"plan": "pro", "amount": 29, "lg": m},
         }
+        # A backend event: the user agent is the backend's HTTP library, never a visitor's, so even
+        # a "bot" visitor's events are people's here (only the visitor's own UA flags a bot).
         headers = {"authorization": f"Bearer {v.site.supalytics_key}", "user-agent": v.ua}
         return Hit(seq, v.vendor, "/v1/events", headers, self._json(body), Fate.STORED, "custom",
-                   v.site.site_id, v.ident, m, v.is_bot)  # fmt: skip
+                   v.site.site_id, v.ident, m, False)  # fmt: skip
 
-    def _hitkeep(self, v: Visitor, seq: int) -> Hit:
-        m = self._marker(seq)
+    def _hitkeep(self, v: Visitor, seq: int, hot: bool = False) -> Hit:
+        m = self._marker(seq, hot)
         dnt = self._rng.random() < 0.02
         body = {
             "url": f"https://{v.site.host}{m}?utm_campaign=lg",

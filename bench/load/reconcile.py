@@ -5,8 +5,8 @@ every filtered bot and every `dnt` hit must be absent. An unanswered hit (the co
 e.g. ingest was killed) may or may not have reached Kafka before that: either is correct, but at
 most once. Heartbeats carry no marker and are reconciled by distinct count, within the same
 bounds. Unique visitors and sessions per site must match the generator's ground truth for the
-hits stored (one session per visitor; Simple Analytics sends no IP, so its visitors are told
-apart by user agent only, as the processors must).
+hits stored (one session per visitor). Simple Analytics sends no visitor IP, so its hits are
+anonymous: no visitor, no session (they are not people the processors can tell apart).
 """
 
 from __future__ import annotations
@@ -53,9 +53,9 @@ class Reconciliation:
         return low <= self.heartbeats_stored <= low + self.heartbeats_unanswered
 
 
-def _identity(a: Answer) -> tuple[str, str]:
+def _identity(a: Answer) -> tuple[str, str] | None:
     if a.hit.vendor == "simple_analytics":
-        return a.hit.site_id, "ua:" + a.hit.headers.get("user-agent", "")
+        return None  # anonymous by design
     return a.hit.site_id, a.hit.visitor
 
 
@@ -86,8 +86,9 @@ def expected(answers: list[Answer]) -> Expected:
                 e.heartbeats_unanswered += 1
             continue
         (e.must if answered else e.may).add(a.hit.marker)
-        if not a.hit.is_bot and a.hit.kind != "heartbeat":
-            e.people[a.hit.marker] = _identity(a)
+        person = _identity(a)
+        if person is not None and not a.hit.is_bot and a.hit.kind != "heartbeat":
+            e.people[a.hit.marker] = person
     return e
 
 
@@ -126,7 +127,8 @@ def _check_people(r: Reconciliation, client: Any, run: str, people: Counter[str]
     # The hot visitor is left out: it is a bot only by behaviour, so its first events (before it
     # exceeds the rate) are rightly counted as a person, which the generator cannot predict.
     rows = client.query(
-        "SELECT site_id, uniqExact(visitor_key), uniqExactIf(session_id, session_id != '') FROM events "
+        "SELECT site_id, uniqExactIf(visitor_key, visitor_key != ''), "
+        "uniqExactIf(session_id, session_id != '') FROM events "
         "WHERE startsWith(site_id, 'lg') AND NOT is_bot AND event_type != 'heartbeat' "
         f"AND startsWith({MARKER}, %(p)s) AND NOT startsWith({MARKER}, %(h)s) GROUP BY site_id",
         parameters={"p": f"/lg/{run}/", "h": f"/lg/{run}/h"},

@@ -93,6 +93,8 @@ class Pipeline:
             "INGEST_PORT": str(self.ingest_port), "INGEST_SITES_FILE": str(self.root / "sites.json"),
             "SINK_HTTP_PORT": str(self.ch_port), "SINK_HTTP_READONLY": "false",
             "SINK_METRICS_PORT": str(self.sink_health_port), "SINK_BATCH_MAX_SECONDS": "0.5",
+            # Browser calls (ZTA's tracker) come through a local "load balancer": the generator.
+            "INGEST_TRUSTED_PROXIES": "127.0.0.1/32",
         }  # fmt: skip
         self.web_ports = [free_port() for _ in range(cfg.processors)]
         self.env["INGEST_PROCESSOR_URLS"] = ",".join(f"http://127.0.0.1:{p}" for p in self.web_ports)

@@ -101,3 +101,49 @@ class Service:
         assert self.proc is not None
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, sig)
+
+
+def listening_addresses(pid: int) -> set[tuple[str, int]]:
+    """(address, port) of every TCP socket `pid` or any of its descendants listens on, read from
+    /proc (Linux): what a port scan of this host would find open for that process tree."""
+    inodes: set[str] = set()
+    for p in _process_tree(pid):
+        fd_dir = Path(f"/proc/{p}/fd")
+        with contextlib.suppress(OSError):
+            for fd in fd_dir.iterdir():
+                with contextlib.suppress(OSError):
+                    target = os.readlink(fd)
+                    if target.startswith("socket:["):
+                        inodes.add(target[8:-1])
+    found: set[tuple[str, int]] = set()
+    for table, v6 in (("/proc/net/tcp", False), ("/proc/net/tcp6", True)):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                    addr, port = fields[1].split(":")
+                    found.add((_proc_address(addr, v6), int(port, 16)))
+    return found
+
+
+def _process_tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{p}/task").iterdir():
+                children = (task / "children").read_text().split()
+                todo += [int(c) for c in children]
+    return out
+
+
+def _proc_address(hexaddr: str, v6: bool) -> str:
+    import ipaddress
+
+    raw = bytes.fromhex(hexaddr)
+    if not v6:
+        return str(ipaddress.IPv4Address(raw[::-1]))
+    # /proc prints IPv6 as four 32-bit words, each in host (little-endian) order.
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
+    return str(ipaddress.IPv6Address(words))

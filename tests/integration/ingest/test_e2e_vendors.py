@@ -95,7 +95,10 @@ def test_zero_trust_stores_people_and_counts_bots(pipeline: RunningPipeline) -> 
         pipeline.post(
             "/api/track",
             {**doc, "path": "/zta-bot"},
-            {"User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"},
+            {
+                "User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+                "Origin": "https://example.com",  # a browser's call: its UA is the visitor's
+            },
         )[0]
         == 200
     )
