@@ -40,8 +40,9 @@ class ProcessorSettings(BaseSettings):
     lateness_seconds: int = Field(
         default=3600,
         ge=0,
-        description="Events whose time is older than their receive time by more than this are "
-        "flagged `is_late` and kept out of sessions and uniques.",
+        description="How late (by arrival) a hit may still join its visitor's day: a day's state is "
+        "kept this long plus 1 h after the later of the day's end and its last event; a hit arriving "
+        "after that starts afresh (docs/processors.md, lateness).",
     )
     bot_rate_window_seconds: int = Field(
         default=60,
