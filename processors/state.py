@@ -11,11 +11,12 @@ vendor's client declared (Simple Analytics' `unique`), never a count hitstream i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from processors.rules import sessions
 from processors.rules.sessions import Day, Limits, Session
-from schemas.events import EnrichedEvent
+from schemas.events import EnrichedEvent, SessionSnapshot
 
 BEHAVIOUR_REASON = "behaviour:rate"
 Flags = tuple[bool, bool, bool, bool]  # is_new_session, is_unique, is_late, too_fast
@@ -51,14 +52,53 @@ class KeyState:
 
 def _day_json(rec: Day) -> list[Any]:
     s = rec.session
-    session = [s.session_id, s.started, s.last_seen, s.seq] if s is not None else None
+    session = (
+        [
+            s.session_id,
+            s.started,
+            s.last_seen,
+            s.seq,
+            s.pageviews,
+            s.entry_page,
+            s.exit_page,
+            list(s.attribution),
+        ]
+        if s is not None
+        else None
+    )
     return [rec.touched, session, rec.window_start, rec.window_count]
 
 
 def _day(raw: list[Any]) -> Day:
     s = raw[1]
-    session = Session(str(s[0]), float(s[1]), float(s[2]), int(s[3])) if s is not None else None
+    session = (
+        Session(str(s[0]), float(s[1]), float(s[2]), int(s[3]), int(s[4]), s[5], s[6], tuple(s[7]))
+        if s is not None
+        else None
+    )
     return Day(float(raw[0]), session, float(raw[2]), int(raw[3]))
+
+
+ATTRIBUTION = (
+    "referrer_host", "channel", "utm_source", "utm_medium", "utm_campaign", "country", "region", "city",
+    "device_type", "browser", "os",
+)  # fmt: skip
+
+
+def attribution(event: EnrichedEvent) -> tuple[str | None, ...]:
+    """Where the visit came from and on what device, as the event that opens a session says."""
+    return tuple(getattr(event, f) for f in ATTRIBUTION)
+
+
+def snapshot(session: Session) -> SessionSnapshot:
+    return SessionSnapshot(
+        started=datetime.fromtimestamp(session.started, UTC),
+        last_seen=datetime.fromtimestamp(session.last_seen, UTC),
+        pageviews=session.pageviews,
+        entry_page=session.entry_page,
+        exit_page=session.exit_page,
+        **dict[str, Any](zip(ATTRIBUTION, session.attribution, strict=True)),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,9 +144,11 @@ def apply(
         received_at=event.received_at.timestamp(),
         limits=limits,
         standalone_id=event.event_id if standalone else None,
+        page=event.page_path or "/",
+        attribution=attribution(event),
     )
     flags: Flags = (placement.is_new_session, placement.is_unique, placement.is_late, placement.too_fast)
-    out = _with(event, placement.session_id, flags, placement.seq)
+    out = _with(event, placement.session_id, flags, placement.seq, placement.session)
     r = event.received_at.timestamp()
     kept = {d: rec for d, rec in days.items() if sessions.reachable(d, rec, r, limits) is not None}
     kept.update(changed)
@@ -114,7 +156,9 @@ def apply(
     return Outcome(out, new_state)
 
 
-def _with(event: EnrichedEvent, sid: str | None, flags: Flags, seq: int) -> EnrichedEvent:
+def _with(
+    event: EnrichedEvent, sid: str | None, flags: Flags, seq: int, session: Session | None = None
+) -> EnrichedEvent:
     new, unique, late, too_fast = flags
     update: dict[str, object] = {
         "session_id": sid,
@@ -122,6 +166,7 @@ def _with(event: EnrichedEvent, sid: str | None, flags: Flags, seq: int) -> Enri
         "session_seq": seq,
         "is_unique": unique,
         "is_late": late,
+        "session": snapshot(session) if session is not None else None,
     }
     if too_fast and not event.is_bot:
         update.update(is_bot=True, bot_reason=BEHAVIOUR_REASON, device_type="bot")
@@ -132,5 +177,8 @@ def _as_before(event: EnrichedEvent, state: KeyState, offset: int) -> EnrichedEv
     """A redelivered event with the answer it was given the first time, as far as state knows."""
     if offset == state.offset and state.last is not None:
         sid, seq, flags = state.last
-        return _with(event, sid, flags, seq)
+        session = next(
+            (d.session for d in state.days.values() if d.session and d.session.session_id == sid), None
+        )
+        return _with(event, sid, flags, seq, session)
     return event

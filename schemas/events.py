@@ -19,7 +19,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: anonymous visitors (empty visitor_key), session snapshots, error events
 
 
 class Vendor(StrEnum):
@@ -142,6 +142,31 @@ class CanonicalEvent(_EventCore):
     )
 
 
+class SessionSnapshot(BaseModel):
+    """The event's session once this event is counted in it: what the `sessions` table keeps, one
+    row per session, the version with the highest `session_seq` winning. Its attribution (where
+    the visit came from, on what device) is the session's first event's."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    started: datetime
+    last_seen: datetime
+    pageviews: int = Field(ge=0)
+    entry_page: str | None = Field(default=None, description="The session's first pageview's path.")
+    exit_page: str | None = Field(default=None, description="Its latest pageview's path so far.")
+    referrer_host: str | None = None
+    channel: str = "direct"
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    country: str | None = None
+    region: str | None = None
+    city: str | None = None
+    device_type: str = "other"
+    browser: str | None = None
+    os: str | None = None
+
+
 class EnrichedEvent(_EventCore):
     """One canonical event after enrichment, as the sink stores it. Carries no IP, no raw UA."""
 
@@ -164,5 +189,8 @@ class EnrichedEvent(_EventCore):
     session_id: str | None = None
     is_new_session: bool = False
     session_seq: int = 0
+    session: SessionSnapshot | None = Field(
+        default=None, description="The session as of this event (None: the event has no session)."
+    )
     is_unique: bool = False
     is_late: bool = False

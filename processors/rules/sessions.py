@@ -56,12 +56,31 @@ class Limits:
         return (ENGAGEMENT_REACH + self.lateness).total_seconds()
 
 
+# Where a visit came from and on what device: the session's first event's, kept with it.
+Attribution = tuple[str | None, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Session:
     session_id: str
     started: float
     last_seen: float
     seq: int
+    pageviews: int = 0
+    entry_page: str | None = None  # its first pageview's path
+    exit_page: str | None = None  # its latest pageview's path
+    attribution: Attribution = ()
+
+    def counted(self, page: str | None, t: float) -> Session:
+        """After one more pageview (`page` set) or custom event at `t`."""
+        return replace(
+            self,
+            seq=self.seq + 1,
+            last_seen=max(self.last_seen, t),
+            pageviews=self.pageviews + (page is not None),
+            entry_page=self.entry_page or page,
+            exit_page=page if page is not None and t >= self.last_seen else self.exit_page,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +101,7 @@ class Placement:
     is_late: bool = False
     too_fast: bool = False
     is_unique: bool = False
+    session: Session | None = None  # the session as of this event (None: no session)
 
 
 LATE = Placement(is_late=True)
@@ -133,21 +153,26 @@ def place(
     received_at: float,
     limits: Limits,
     standalone_id: str | None = None,
+    page: str | None = None,
+    attribution: Attribution = (),
 ) -> tuple[Placement, dict[int, Day]]:
     """Where one event goes, and the day records it changes (day → new record).
 
     `days` holds the key's records; `standalone_id` is the event id of a hit that is a session
-    of its own (its day still counts it for uniqueness and behaviour)."""
+    of its own (its day still counts it for uniqueness and behaviour); `page` is a pageview's path
+    and `attribution` the event's own, kept by a session it opens."""
     t, r = event_time, received_at
     d = utc_day(t)
     today = reachable(d, days.get(d), r, limits)
     if standalone_id is not None:
-        return _standalone(today, d, key, kind, t, r, limits, standalone_id)
+        alone = Session(standalone_session_id(key, standalone_id), t, t, 0, attribution=attribution)
+        return _standalone(today, d, alone.counted(page if kind == "pageview" else None, t), kind, r, limits)
     host_day, host = _host(days, d, today, kind, t, r, limits)
     if host is not None and host.started - t >= SESSION_GAP.total_seconds():
         return LATE, {}
     if kind in COUNTED:
-        return _counted(today, d, host, key, t, r, limits)
+        fresh = Session(session_id(key, t), t, t, 0, attribution=attribution)
+        return _counted(today, d, host, fresh, page if kind == "pageview" else None, t, r, limits)
     if host is None:
         return NO_SESSION, {}
     reach = ENGAGEMENT_REACH if kind == "engagement" else SESSION_GAP
@@ -157,7 +182,7 @@ def place(
     session = replace(host, seq=host.seq + 1, last_seen=last_seen)
     record = days[host_day] if host_day != d else today
     assert record is not None
-    return Placement(session.session_id, False, session.seq), {
+    return Placement(session.session_id, False, session.seq, session=session), {
         host_day: replace(record, session=session, touched=r)
     }
 
@@ -185,29 +210,34 @@ def _window(rec: Day | None, t: float, limits: Limits) -> tuple[float, int]:
 
 
 def _counted(
-    today: Day | None, d: int, host: Session | None, key: bytes, t: float, r: float, limits: Limits
+    today: Day | None,
+    d: int,
+    host: Session | None,
+    fresh: Session,
+    page: str | None,
+    t: float,
+    r: float,
+    limits: Limits,
 ) -> tuple[Placement, dict[int, Day]]:
-    if host is not None and _live(host, t):
-        session, new = replace(host, seq=host.seq + 1, last_seen=max(host.last_seen, t)), False
-    else:
-        session, new = Session(session_id(key, t), t, t, 1), True
+    new = host is None or not _live(host, t)
+    session = (fresh if new or host is None else host).counted(page, t)
     start, count = _window(today, t, limits)
-    placement = Placement(
-        session.session_id, new, session.seq, too_fast=count > limits.rate_max_events, is_unique=today is None
-    )
+    too_fast = count > limits.rate_max_events
+    placement = Placement(session.session_id, new, session.seq, False, too_fast, today is None, session)
     return placement, {d: Day(r, session, start, count)}
 
 
 def _standalone(
-    today: Day | None, d: int, key: bytes, kind: str, t: float, r: float, limits: Limits, event_id: str
+    today: Day | None, d: int, alone: Session, kind: str, r: float, limits: Limits
 ) -> tuple[Placement, dict[int, Day]]:
-    sid = standalone_session_id(key, event_id)
+    """A hit that is a session of its own; its day still counts it for uniques and behaviour."""
     if kind not in COUNTED:
-        return Placement(sid, True, 1), {}
-    start, count = _window(today, t, limits)
-    session = today.session if today is not None else None
-    placement = Placement(sid, True, 1, too_fast=count > limits.rate_max_events, is_unique=today is None)
-    return placement, {d: Day(r, session, start, count)}
+        return Placement(alone.session_id, True, 1, session=alone), {}
+    start, count = _window(today, alone.started, limits)
+    kept = today.session if today is not None else None
+    too_fast = count > limits.rate_max_events
+    placement = Placement(alone.session_id, True, 1, False, too_fast, today is None, alone)
+    return placement, {d: Day(r, kept, start, count)}
 
 
 def expiry_watermark(assigned: set[int], received: dict[int, float]) -> float | None:

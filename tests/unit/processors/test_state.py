@@ -109,3 +109,39 @@ def test_sweeping_expired_records_never_changes_an_answer(spec: list[tuple[str, 
         received += gap * 7  # up to 4 h 40 between arrivals
         events.append((kind, received - age, received))
     assert _run(events, sweep=True) == _run(events)
+
+
+def test_each_event_carries_its_session_as_of_that_event() -> None:
+    """What the sessions table keeps (the highest session_seq wins): times, pageviews, entry and
+    exit pages, and the first event's attribution."""
+    first = _event(0, "pageview", NOON, page_path="/landing", referrer_host="news.ycombinator.com",
+                   channel="referral", country="DE", browser="Firefox", device_type="desktop")  # fmt: skip
+    later = [
+        _event(1, "custom", NOON + 60, page_path="/pricing", country="FR", browser="Chrome"),
+        _event(2, "heartbeat", NOON + 600),
+        _event(3, "pageview", NOON + 900, page_path="/signup"),
+        _event(4, "engagement", NOON + 2000),
+    ]
+    s, out = None, []
+    for i, e in enumerate([first, *later]):
+        o = state.apply(e, KEY, s, LIMITS, offset=i)
+        s, out = o.state or s, [*out, o.event]
+    snaps = [e.session for e in out]
+    assert all(snap is not None for snap in snaps)
+    last = snaps[-1]
+    assert last is not None and out[-1].session_seq == 5
+    assert (last.pageviews, last.entry_page, last.exit_page) == (2, "/landing", "/signup")
+    assert (last.started.timestamp(), last.last_seen.timestamp()) == (
+        NOON,
+        NOON + 900,
+    )  # engagement: no extension
+    assert (last.referrer_host, last.channel, last.country, last.browser) == (
+        "news.ycombinator.com", "referral", "DE", "Firefox",
+    )  # fmt: skip
+    assert [snap.pageviews for snap in snaps if snap] == [1, 1, 1, 2, 2]
+
+
+def test_a_standalone_hit_is_a_whole_session() -> None:
+    o = state.apply(_event(0, "pageview", NOON, page_path="/p"), KEY, None, LIMITS, 0, standalone=True)
+    assert o.event.session is not None and o.event.session.pageviews == 1
+    assert o.event.session.entry_page == o.event.session.exit_page == "/p" and o.event.session_seq == 1
