@@ -13,11 +13,11 @@ import sys
 import faust
 from faust.worker import Worker
 
-from processors import faust_fixes
+from processors import faust_internals
 
 
 def build(bootstrap: str, source: str, sink: str, app_id: str, data_dir: str, port: int) -> faust.App:
-    faust_fixes.install()  # the faust the worker runs (patched, Python stream iterator)
+    faust_internals.install()  # the faust the worker runs (patched, Python stream iterator)
     app = faust.App(app_id, broker=f"kafka://{bootstrap}", store="rocksdb://", datadir=data_dir,
                     web_port=port, web_host="127.0.0.1", producer_acks=-1, autodiscover=False)
     src = app.topic(source, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")

@@ -49,7 +49,7 @@ def ingest() -> None:
 @main.command()
 def process() -> None:
     """Run one faust processor worker (enrichment, uniques, sessions)."""
-    from processors.service import run
+    from processors.worker import run
 
     run()
 

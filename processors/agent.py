@@ -1,203 +1,169 @@
-"""The enrich agent: raw canonical events in, enriched events out, one message at a time.
+"""The enrich agent: raw canonical events in, enriched events out, in batches.
 
-faust acknowledges a message even when the agent raises, so every failure is handled here: bad
-input goes to the DLQ with a reason header; a salt topic that cannot be reached blocks the
-stream (and retries) rather than losing events.
+For each batch taken from the raw topic (`faust_internals.take`: up to `PROCESSOR_BATCH_EVENTS`
+events, or what arrives within `PROCESSOR_BATCH_WAIT_MS` of the first):
+
+    decode → salts for the days it needs → read the keys' state (RocksDB) → `batch.process`
+    → enriched events and dead letters produced and acknowledged
+    → state changes produced to the `sessions` changelog and acknowledged
+    → one RocksDB write batch per partition, faust's persisted changelog offset
+    → ack every event (their offsets become committable only now)
+
+Outputs are acknowledged before the state that counts them exists anywhere, so state never
+runs ahead of what reached Kafka: a redelivered event the state already counts was emitted, and
+is acked without being applied or emitted again. If Kafka refuses a batch, nothing is acked and
+the worker stops; restarted, it processes the batch again (the sink drops repeated event ids).
+The expiry sweeper deletes under the same lock, so a tombstone never lands between a batch's
+read of a key and its write.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Callable
-from datetime import UTC, timedelta
+from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 import faust
-from pydantic import ValidationError
+import orjson
 
-from common.metrics import (
-    PROCESSOR_BOTS,
-    PROCESSOR_CACHE,
-    PROCESSOR_DLQ,
-    PROCESSOR_EVENTS,
-    PROCESSOR_STATE_KEYS,
-)
-from processors import state, views
-from processors.app import (
-    app,
-    dlq_topic,
-    enriched_topic,
-    raw_topic,
-    sessions_table,
-    settings,
-    shared,
-)
-from processors.enrich import Enricher, PoisonEvent, needs_salt
-from processors.expiry import Sweeper
+from common.metrics import PROCESSOR_BOTS, PROCESSOR_DLQ, PROCESSOR_EVENTS
+from processors import batch, faust_internals
+from processors.batch import BatchResult, DeadLetter, Decoded, RawMessage, Rules
+from processors.enrich import Enricher
+from processors.faust_internals import TableStore
 from processors.live import LiveVisitors
-from processors.metadata import ensure_changelog_metadata
-from processors.rules import bots, geo, sessions
-from processors.rules.useragent import UserAgentParser
+from processors.output import Output, Record
+from processors.rules.sessions import Limits
 from processors.salts import KafkaSaltStore, SaltError
+from processors.state import KeyState
 from schemas.dead_letter import Envelope
-from schemas.events import CanonicalEvent, EnrichedEvent
 
 log = logging.getLogger("hitstream.processors")
 
-limits = sessions.Limits(
-    lateness=timedelta(seconds=settings.lateness_seconds),
-    rate_window=timedelta(seconds=settings.bot_rate_window_seconds),
-    rate_max_events=settings.bot_rate_max_events,
-)
-geo_lookup = geo.GeoLookup(settings.geoip_db, settings.geoip_asn_db)
-enricher = Enricher(shared.secret, UserAgentParser(settings.ua_cache_size), geo_lookup)
-salt_store = KafkaSaltStore(shared, settings.salt_topic_name)
-live = LiveVisitors(settings.live_window_seconds)
-views.install(app, live)
-_expiry = Sweeper(
-    sessions_table,
-    lambda raw, watermark: sessions.expired(state.KeyState.from_json(raw).days, watermark, limits),
-    PROCESSOR_STATE_KEYS.labels("sessions").set,
-)
-# Per raw partition: the latest `received_at` processed (ingest's clock, in arrival order, unlike
-# event times, which clients set). Expiry must not outrun any partition: a partition that lags
-# (catching up after a rebalance) still holds events for sessions a live partition has left behind.
-_received: dict[int, float] = {}
 
+class HotPath:
+    """Everything the agent needs, built once by `processors.app.build`."""
 
-async def _dead_letter(key: bytes | None, value: bytes, reason: str, partition: int, offset: int) -> None:
-    family = reason.split(":", 1)[0]
-    log.warning("dead-lettering a raw event: %s", reason)
-    PROCESSOR_DLQ.labels(family).inc()
-    PROCESSOR_EVENTS.labels("dead_lettered").inc()
-    envelope = Envelope.of(reason, "processors", raw_topic.get_topic_name(), partition, offset)
-    await dlq_topic.send(key=key, value=value, headers=envelope.headers())
+    def __init__(
+        self,
+        *,
+        app: faust.App,
+        raw_topic: str,
+        enriched_topic: str,
+        dlq_topic: str,
+        store: TableStore,
+        output: Output,
+        salts: KafkaSaltStore,
+        enricher: Enricher,
+        limits: Limits,
+        live: LiveVisitors,
+        batch_events: int,
+        batch_wait_s: float,
+    ) -> None:
+        self.app = app
+        self.raw_topic, self.enriched_topic, self.dlq_topic = raw_topic, enriched_topic, dlq_topic
+        self.store = store
+        self.output = output
+        self.salts = salts
+        self.enricher = enricher
+        self.limits = limits
+        self.live = live
+        self.batch_events = batch_events
+        self.batch_wait_s = batch_wait_s
+        self.lock = asyncio.Lock()  # one batch, or one expiry slice, at a time
+        # Per raw partition, the latest arrival time processed: the expiry watermark's input.
+        self.received: dict[int, float] = {}
 
+    async def run(self, stream: faust.StreamT[Any]) -> None:
+        """The agent's body: batches for as long as the worker runs."""
+        channel = faust_internals.subscribe(stream)
+        faust_internals.fast_drain(self.app, lambda: (channel.queue,))
+        while True:
+            events = await faust_internals.take(channel, self.app, self.batch_events, self.batch_wait_s)
+            if not events:
+                continue
+            try:
+                async with self.lock:
+                    await self.handle([_raw(e) for e in events])
+            except Exception as exc:  # nothing is acked: a restarted worker processes the batch again
+                log.critical("a batch could not be processed, stopping the worker: %r", exc, exc_info=True)
+                await self.app.crash(exc)
+                raise
+            for event in events:
+                event.ack()
 
-async def _salt(event: CanonicalEvent) -> bytes:
-    if not needs_salt(event):
-        return b""
-    day = event.event_time.astimezone(UTC).date()
-    salt = salt_store.cached(day)
-    while salt is None:
-        try:
-            return await asyncio.to_thread(salt_store.salt_for, day)
-        except SaltError as exc:  # Kafka unreachable: hold the stream, do not drop events
-            log.error("visitor salt unavailable, retrying: %s", exc)
-            await asyncio.sleep(1.0)
-    return salt
-
-
-def _with_state(
-    event: EnrichedEvent, key: bytes, offset: int, standalone: bool
-) -> tuple[EnrichedEvent, Callable[[], None]]:
-    """The event with its session fields, and the state write to make once it has been sent
-    (output first, then state: a crash in between redelivers the event and recomputes it)."""
-    if state.is_anonymous(event) or event.filtered_reason is not None:
-        return state.apply(event, key, None, limits, offset).event, _nothing
-    raw = sessions_table.get(key)
-    before = state.KeyState.from_json(raw) if raw is not None else None
-    outcome = state.apply(event, key, before, limits, offset, standalone=standalone)
-    if outcome.redelivered:
-        PROCESSOR_EVENTS.labels("redelivered").inc()
-        return outcome.event, _nothing
-    after = outcome.state
-
-    def write() -> None:
-        if after is not None and after != before:
-            sessions_table[key] = after.to_json()
-
-    return outcome.event, write
-
-
-def _nothing() -> None:
-    return None
-
-
-async def handle(key: bytes | None, value: bytes, partition: int, offset: int) -> None:
-    await ensure_changelog_metadata(app, sessions_table)
-    try:
-        canonical = CanonicalEvent.model_validate_json(value)
-    except ValidationError as exc:
-        await _dead_letter(
-            key, value, f"invalid canonical event: {exc.errors()[0]['msg']}", partition, offset
+    async def handle(self, messages: list[RawMessage]) -> BatchResult:
+        decoded = batch.decode(messages)
+        salts = {day: await self._salt(day) for day in batch.salt_days(decoded)}
+        states = self._read(batch.stateful_keys(decoded))
+        result = batch.process(decoded, states, Rules(self.enricher, self.limits, salts))
+        await self.output.send(
+            [Record(self.enriched_topic, o.key, o.value) for o in result.outputs]
+            + [self._letter(d) for d in result.dead]
         )
-        return
-    result = enricher.enrich(canonical, await _salt(canonical))
-    if isinstance(result, PoisonEvent):
-        await _dead_letter(key, value, f"undecryptable: {result.reason}", partition, offset)
-        return
-    state_key = key or f"{result.site_id}|{result.visitor_key}".encode()
-    event, write_state = _with_state(result, state_key, offset, canonical.standalone_session)
-    _received[partition] = max(_received.get(partition, 0.0), event.received_at.timestamp())
-    if event.session_id is not None:
-        live.touch(event.site_id, state_key, partition, event.event_time.timestamp())
-    if event.bot_reason:
-        PROCESSOR_BOTS.labels(bots.family(event.bot_reason)).inc()
-    PROCESSOR_EVENTS.labels("enriched").inc()
-    await enriched_topic.send(key=key, value=event.model_dump_json().encode())
-    write_state()
+        await self._persist(result)
+        self._account(result, decoded)
+        return result
+
+    def _read(self, keys: set[tuple[int, bytes]]) -> dict[tuple[int, bytes], KeyState | None]:
+        by_partition: dict[int, list[bytes]] = {}
+        for partition, key in keys:
+            by_partition.setdefault(partition, []).append(key)
+        states: dict[tuple[int, bytes], KeyState | None] = {}
+        for partition, ks in by_partition.items():
+            for key, raw in zip(ks, self.store.read(partition, ks), strict=True):
+                states[(partition, key)] = KeyState.from_json(orjson.loads(raw)) if raw is not None else None
+        return states
+
+    async def _persist(self, result: BatchResult) -> None:
+        if not result.changes:
+            return
+        topic = self.store.changelog_topic
+        values = {slot: orjson.dumps(s.to_json()) for slot, s in result.changes.items()}
+        offsets = await self.output.send(
+            [Record(topic, key, value, partition) for (partition, key), value in values.items()]
+        )
+        by_partition: dict[int, dict[bytes, bytes | None]] = {}
+        for (partition, key), value in values.items():
+            by_partition.setdefault(partition, {})[key] = value
+        for partition, puts in by_partition.items():
+            self.store.write(partition, puts, offsets.get((topic, partition)))
+
+    async def _salt(self, day: date) -> bytes:
+        salt = self.salts.cached(day)
+        while salt is None:
+            try:
+                return await asyncio.to_thread(self.salts.salt_for, day)
+            except SaltError as exc:  # Kafka unreachable: hold the stream, do not drop events
+                log.error("visitor salt unavailable, retrying: %s", exc)
+                await asyncio.sleep(1.0)
+        return salt
+
+    def _letter(self, dead: DeadLetter) -> Record:
+        family = dead.reason.split(":", 1)[0]
+        log.warning("dead-lettering a raw event: %s", dead.reason)
+        PROCESSOR_DLQ.labels(family).inc()
+        m = dead.message
+        envelope = Envelope.of(dead.reason, "processors", self.raw_topic, m.partition, m.offset)
+        return Record(self.dlq_topic, m.key, m.value, headers=[*envelope.headers()])
+
+    def _account(self, result: BatchResult, decoded: Iterable[Decoded | DeadLetter]) -> None:
+        PROCESSOR_EVENTS.labels("enriched").inc(len(result.outputs))
+        if result.dead:
+            PROCESSOR_EVENTS.labels("dead_lettered").inc(len(result.dead))
+        if result.redelivered:
+            PROCESSOR_EVENTS.labels("redelivered").inc(result.redelivered)
+        for family, n in result.bots.items():
+            PROCESSOR_BOTS.labels(family).inc(n)
+        for site, key, partition, at in result.live:
+            self.live.touch(site, key, partition, at)
+        for partition, received in result.received.items():
+            if received > self.received.get(partition, 0.0):
+                self.received[partition] = received
 
 
-@app.agent(raw_topic)
-async def enrich(stream: faust.StreamT[bytes]) -> None:
-    """Every raw event becomes one enriched event, or one dead letter; faust acks either way."""
-    async for event in stream.events():
-        try:
-            await handle(event.key, event.value, event.message.partition, event.message.offset)
-        except Exception as exc:  # a rule bug must not silently lose the event: DLQ it
-            log.exception("enrichment failed")
-            message = event.message
-            await _dead_letter(
-                event.key,
-                event.value,
-                f"internal error: {type(exc).__name__}",
-                message.partition,
-                message.offset,
-            )
-
-
-@app.timer(interval=30.0)  # type: ignore[untyped-decorator]
-async def _housekeeping() -> None:
-    """Expire idle sessions, prune live visitors, publish cache metrics."""
-    live.prune(time.time())
-    _publish_cache_metrics()
-    watermark = sessions.expiry_watermark(
-        {tp.partition for tp in app.consumer.assignment() if tp.topic == raw_topic.get_topic_name()},
-        _received,
-    )
-    if watermark is not None:
-        await _expiry.sweep(watermark, budget=50_000)
-
-
-_reported = {"hit": 0, "miss": 0}
-
-
-def _publish_cache_metrics() -> None:
-    for result, total in (("hit", enricher.ua.hits), ("miss", enricher.ua.misses)):
-        PROCESSOR_CACHE.labels("user_agent", result).inc(total - _reported[result])
-        _reported[result] = total
-
-
-@app.on_partitions_revoked.connect  # type: ignore[arg-type]  # faust sends (sender, revoked)
-async def _on_revoked(sender: Any, revoked: set[Any], **_: Any) -> None:
-    live.drop_partitions(tp.partition for tp in revoked if tp.topic == raw_topic.get_topic_name())
-
-
-def startup_report() -> None:
-    if not geo_lookup.enabled:
-        log.warning("no GeoIP database configured (PROCESSOR_GEOIP_DB): country comes from time zones only")
-    log.info("visitor salts on topic %s", settings.salt_topic_name)
-
-
-@app.task  # type: ignore[untyped-decorator]
-async def _quiet_library_debug_logs() -> None:
-    """aiokafka and faust call `log.debug` several times per message; with the root logger at
-    DEBUG each call builds a LogRecord that the handler then drops (~8% of CPU in a profile).
-    Raise their loggers to the worker's level once logging is configured."""
-    level = max(logging.getLogger().getEffectiveLevel(), logging.INFO)
-    for name in ("aiokafka", "faust", "mode", "kafka"):
-        if logging.getLogger(name).getEffectiveLevel() < level:
-            logging.getLogger(name).setLevel(level)
+def _raw(event: faust.EventT[Any]) -> RawMessage:
+    message = event.message
+    return RawMessage(event.key, event.value, message.partition, message.offset)

@@ -1,22 +1,36 @@
-"""Canonical event → enriched event (everything but per-visitor state): the pure core of the agent.
+"""Canonical event → enriched fields (everything but per-visitor state): the pure core of the hot path.
 
-The client IP is decrypted here, used for geo and the visitor key, and dropped: it is never part
-of the result, never logged and never stored in state. Session and uniqueness fields are added
-afterwards by `processors.state`, which needs the tables.
+The visitor's IP is decrypted here, used for geo and the visitor key, and dropped: it is never
+part of the result, never logged and never stored in state. Session and uniqueness fields are
+added afterwards by `processors.state`, which needs the key's state.
+
+The result is a plain dict with exactly the fields of `EnrichedEvent` (the contract the sink
+validates), built straight from the canonical event's attributes and encoded once with orjson:
+building and copying pydantic models per event cost more than every rule together (profile in
+docs/benchmarks.md). `tests/unit/processors/test_batch.py` proves the dict validates as an
+`EnrichedEvent` and matches the fields the models would give.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from common.crypto import DecryptError, IpCipher, derive_key
 from processors.rules import bots, geo, referrer, urls, utm
 from processors.rules.locale import normalize_language
 from processors.rules.useragent import UserAgentParser
 from processors.rules.visitor import visitor_key
-from schemas.events import CanonicalEvent, EnrichedEvent
+from schemas.events import SCHEMA_VERSION, CanonicalEvent, EnrichedEvent
 
-_CANONICAL_ONLY = {"user_agent", "ip_encrypted", "standalone_session"}
+# Canonical fields that never travel on: the visitor's IP and user agent, and ingest's hints.
+_CANONICAL_ONLY = frozenset({"user_agent", "ip_encrypted", "standalone_session"})
+# The enriched contract's own defaults, for every field enrichment and state may leave unset.
+_DEFAULTS: dict[str, Any] = {
+    name: field.default
+    for name, field in EnrichedEvent.model_fields.items()
+    if name not in CanonicalEvent.model_fields and not field.is_required()
+}
 
 
 def needs_salt(event: CanonicalEvent) -> bool:
@@ -43,15 +57,20 @@ class Enricher:
     def decrypt_ip(self, event: CanonicalEvent) -> str | None:
         return self._cipher.decrypt(event.ip_encrypted) if event.ip_encrypted else None
 
-    def enrich(self, event: CanonicalEvent, salt: bytes) -> EnrichedEvent | PoisonEvent:
-        """`salt` is the visitor salt of the event's UTC day (any bytes when `needs_salt` is False)."""
+    def fields(self, event: CanonicalEvent, salt: bytes) -> dict[str, Any] | PoisonEvent:
+        """Every `EnrichedEvent` field but the session ones (left at their defaults). `salt` is
+        the visitor salt of the event's UTC day (any bytes when `needs_salt` is False)."""
         try:
             ip = self.decrypt_ip(event)
         except DecryptError as exc:
             return PoisonEvent(str(exc))
-        fields = event.model_dump(exclude=_CANONICAL_ONLY)
-        fields.update(self._derived(event, ip))
-        fields["visitor_key"] = visitor_key(
+        out = {k: v for k, v in event.__dict__.items() if k not in _CANONICAL_ONLY}
+        out.update(_DEFAULTS)
+        out["schema_version"] = SCHEMA_VERSION
+        if event.perf is not None:
+            out["perf"] = event.perf.__dict__
+        self._derive(out, event, ip)
+        out["visitor_key"] = visitor_key(
             hash_key=self._hash_key,
             salt=salt,
             site_id=event.site_id,
@@ -60,43 +79,54 @@ class Enricher:
             visitor_id=event.visitor_id,
             session_hint=event.session_hint,
         )
-        return EnrichedEvent(**fields)
+        return out
 
-    def _derived(self, event: CanonicalEvent, ip: str | None) -> dict[str, object]:
+    def enrich(self, event: CanonicalEvent, salt: bytes) -> EnrichedEvent | PoisonEvent:
+        """The same as a validated model, without state (tests and tools; the hot path uses
+        `fields`)."""
+        fields = self.fields(event, salt)
+        return fields if isinstance(fields, PoisonEvent) else EnrichedEvent.model_validate(fields)
+
+    def _derive(self, out: dict[str, Any], event: CanonicalEvent, ip: str | None) -> None:
         ua = self.ua.parse(event.user_agent)
         where = self.geo.lookup(ip)
-        sent = utm.Campaign(
-            event.utm_source,
-            event.utm_medium,
-            event.utm_campaign,
-            event.utm_term,
-            event.utm_content,
-            event.ref,
+        campaign = utm.merge(
+            utm.Campaign(
+                event.utm_source,
+                event.utm_medium,
+                event.utm_campaign,
+                event.utm_term,
+                event.utm_content,
+                event.ref,
+            ),
+            utm.from_url(event.page_url or event.page_path),
         )
-        campaign = utm.merge(sent, utm.from_url(event.page_url or event.page_path))
         ref_host = referrer.referrer_host(event.referrer)
         reason = bots.bot_reason(event.user_agent, ua, where.asn)
-        return {
-            "page_url": urls.clean_url(event.page_url),
-            "page_path": urls.clean_path(event.page_path),
-            "prev_path": urls.clean_path(event.prev_path),
-            "referrer": urls.clean_url(event.referrer)
-            if event.referrer and "://" in event.referrer
-            else ref_host,
-            **{k: getattr(campaign, k) for k in utm.Campaign.__slots__},
-            "browser": ua.browser,
-            "browser_version": ua.browser_version,
-            "os": ua.os,
-            "os_version": ua.os_version,
-            "device_type": "bot" if reason else ua.device_type,
-            "country": where.country or geo.country_from_timezone(event.timezone),
-            "region": where.region,
-            "city": where.city,
-            "asn": where.asn,
-            "as_org": where.as_org,
-            "language": normalize_language(event.locale),
-            "referrer_host": ref_host,
-            "channel": referrer.channel(ref_host, event.hostname, campaign),
-            "is_bot": reason is not None,
-            "bot_reason": reason,
-        }
+        out["page_url"] = urls.clean_url(event.page_url)
+        out["page_path"] = urls.clean_path(event.page_path)
+        out["prev_path"] = urls.clean_path(event.prev_path)
+        out["referrer"] = (
+            urls.clean_url(event.referrer) if event.referrer and "://" in event.referrer else ref_host
+        )
+        out["utm_source"] = campaign.utm_source
+        out["utm_medium"] = campaign.utm_medium
+        out["utm_campaign"] = campaign.utm_campaign
+        out["utm_term"] = campaign.utm_term
+        out["utm_content"] = campaign.utm_content
+        out["ref"] = campaign.ref
+        out["browser"] = ua.browser
+        out["browser_version"] = ua.browser_version
+        out["os"] = ua.os
+        out["os_version"] = ua.os_version
+        out["device_type"] = "bot" if reason else ua.device_type
+        out["country"] = where.country or geo.country_from_timezone(event.timezone)
+        out["region"] = where.region
+        out["city"] = where.city
+        out["asn"] = where.asn
+        out["as_org"] = where.as_org
+        out["language"] = normalize_language(event.locale)
+        out["referrer_host"] = ref_host
+        out["channel"] = referrer.channel(ref_host, event.hostname, campaign)
+        out["is_bot"] = reason is not None
+        out["bot_reason"] = reason

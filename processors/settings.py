@@ -53,6 +53,14 @@ class ProcessorSettings(BaseSettings):
         default=120, ge=1, description="More views and custom events than this in one window flag a bot."
     )
     ua_cache_size: int = Field(default=20_000, ge=1, description="Parsed user agents kept in the LRU cache.")
+    batch_events: int = Field(
+        default=1_000, ge=1, description="Most raw events the hot path takes into one batch."
+    )
+    batch_wait_ms: float = Field(
+        default=20.0,
+        ge=0,
+        description="Longest wait for more events once a batch has its first (a quiet stream's latency).",
+    )
     live_window_seconds: int = Field(
         default=300, ge=1, description="A visitor is live while their session saw an event this recently."
     )

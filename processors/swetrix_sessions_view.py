@@ -21,7 +21,7 @@ from faust.web import Request, Response, View
 from pydantic import ValidationError
 from yarl import URL
 
-from processors.metadata import ensure_changelog_metadata
+from processors.faust_internals import ensure_changelog_metadata
 from processors.rules.swetrix_sessions import SwetrixSession, decide, expired
 from schemas.swetrix_sessions import SESSION_PATH, SessionTouch
 

@@ -110,6 +110,12 @@ def channel(ref_host: str | None, page_host: str | None, campaign: Campaign) -> 
     own = (page_host or "").removeprefix("www.")
     if ref_host is None or ref_host == own:
         return "direct"
+    return _host_channel(ref_host)
+
+
+@lru_cache(maxsize=16_384)
+def _host_channel(ref_host: str) -> str:
+    """The suffix lists are scanned once per referrer host: traffic repeats its referrers."""
     if _matches(ref_host, _WEBMAIL):
         return "email"
     if _matches(ref_host, _SEARCH):

@@ -36,6 +36,7 @@ def clean_url(url: str | None) -> str | None:
     return urlunsplit((parts.scheme.lower(), netloc, parts.path.rstrip(), query, ""))
 
 
+@lru_cache(maxsize=16_384)
 def clean_path(path: str | None) -> str | None:
     """A path as sent by a vendor, with the same query rule applied."""
     if not path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from processors.rules.urls import kept_query
@@ -18,7 +19,9 @@ class Campaign:
     ref: str | None = None
 
 
+@lru_cache(maxsize=16_384)
 def from_url(url: str | None) -> Campaign:
+    """The campaign parameters of a page URL (cached: a site's traffic repeats its pages)."""
     if not url:
         return Campaign()
     try:

@@ -17,11 +17,12 @@ import pytest
 
 from bench.processors_workload import Hit, publish, visits
 from common.kafka import ensure
-from processors import state
+from processors import batch
+from processors.batch import RawMessage
 from processors.enrich import Enricher
 from processors.rules.sessions import Limits
 from processors.salts import KafkaSaltStore, topic_spec
-from schemas.events import CanonicalEvent, EnrichedEvent
+from schemas.events import CanonicalEvent
 from tests.conftest import SECRET, PipelineEnv
 from tests.integration.processors.workers import Worker, read_topic
 from tests.support.services import wait_for
@@ -31,17 +32,12 @@ COMPARED = ("session_id", "is_new_session", "session_seq", "is_unique", "is_late
 
 
 def reference(hits: list[Hit]) -> dict[str, tuple[object, ...]]:
-    enricher = Enricher(base64.b64decode(SECRET))
-    states: dict[bytes, state.KeyState | None] = defaultdict(lambda: None)
-    out = {}
-    for hit in hits:
-        canonical = CanonicalEvent.model_validate_json(hit.value)
-        event = enricher.enrich(canonical, b"any salt")
-        assert isinstance(event, EnrichedEvent)
-        o = state.apply(event, hit.key, states[hit.key], Limits(), standalone=canonical.standalone_session)
-        states[hit.key] = o.state or states[hit.key]
-        out[event.event_id] = tuple(getattr(o.event, f) for f in COMPARED)
-    return out
+    """The pure batch function over every hit in publish order, as one worker would see them."""
+    decoded = batch.decode([RawMessage(h.key, h.value, 0, i) for i, h in enumerate(hits)])
+    salts = {day: b"any salt" for day in batch.salt_days(decoded)}
+    result = batch.process(decoded, {}, batch.Rules(Enricher(base64.b64decode(SECRET)), Limits(), salts))
+    events = [json.loads(o.value) for o in result.outputs]
+    return {e["event_id"]: tuple(e[f] for f in COMPARED) for e in events}
 
 
 def test_two_workers_across_a_rebalance_match_one(pipeline_env: PipelineEnv) -> None:

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from common.crypto import IpCipher
-from processors import state
+from processors import batch, state
+from processors.batch import RawMessage
 from processors.enrich import Enricher
 from processors.rules import referrer, urls, utm
 from processors.rules.locale import normalize_language
@@ -75,14 +76,12 @@ def _raw(i: int, kind: EventType, t: datetime, cipher: IpCipher) -> CanonicalEve
 
 
 def _pipeline(raws: list[CanonicalEvent]) -> list[EnrichedEvent]:
-    enricher, s, out = Enricher(SECRET), None, []
-    for raw in raws:
-        e = enricher.enrich(raw, b"salt")
-        assert isinstance(e, EnrichedEvent)
-        o = state.apply(e, b"a|k", s, Limits())
-        s = o.state or s
-        out.append(o.event)
-    return out
+    messages = [RawMessage(b"a|k", r.model_dump_json().encode(), 0, i) for i, r in enumerate(raws)]
+    decoded = batch.decode(messages)
+    result = batch.process(
+        decoded, {}, batch.Rules(Enricher(SECRET), Limits(), {d: b"salt" for d in batch.salt_days(decoded)})
+    )
+    return [EnrichedEvent.model_validate_json(o.value) for o in result.outputs]
 
 
 @settings(max_examples=25, deadline=None)
@@ -106,10 +105,10 @@ def test_filtered_events_pass_through_untouched_by_state() -> None:
     raw = _raw(1, EventType.PAGEVIEW, T0, IpCipher.from_secret(SECRET)).model_copy(
         update={"filtered_reason": "bot"}
     )
-    e = Enricher(SECRET).enrich(raw, b"salt")
-    assert isinstance(e, EnrichedEvent)
-    o = state.apply(e, b"a|k", None, Limits())
-    assert o.state is None and o.event.session_id is None and not o.event.is_unique
+    fields = Enricher(SECRET).fields(raw, b"salt")
+    assert isinstance(fields, dict)
+    assert state.apply(fields, b"a|k", None, Limits()) is None
+    assert fields["session_id"] is None and not fields["is_unique"]
 
 
 def test_undecryptable_ip_is_poison() -> None:

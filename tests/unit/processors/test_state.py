@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,6 +35,15 @@ def _event(
     )
 
 
+def _apply(
+    event: EnrichedEvent, s: state.KeyState | None, offset: int, standalone: bool = False
+) -> tuple[EnrichedEvent, state.KeyState | None]:
+    """`state.apply` on the event's fields, as the hot path calls it; the event it makes."""
+    fields = event.model_dump()
+    after = state.apply(fields, KEY, s, LIMITS, offset, standalone=standalone)
+    return EnrichedEvent.model_validate(fields), after
+
+
 def _run(events: list[tuple[str, float, float]], sweep: bool = False) -> list[EnrichedEvent]:
     """The events as state enriches them; with `sweep`, the record is dropped whenever expiry
     allows it, with the arrival time of the previous event as the watermark."""
@@ -43,42 +53,40 @@ def _run(events: list[tuple[str, float, float]], sweep: bool = False) -> list[En
     for i, (kind, t, received) in enumerate(events):
         if sweep and s is not None and watermark is not None and sessions.expired(s.days, watermark, LIMITS):
             s = None
-        o = state.apply(_event(i, kind, t, received), KEY, s, LIMITS, offset=i)
-        s, watermark = (o.state or s), received
-        out.append(o.event)
+        event, after = _apply(_event(i, kind, t, received), s, i)
+        s, watermark = (after or s), received
+        out.append(event)
     return out
 
 
 def test_anonymous_events_have_no_state_and_carry_the_clients_own_uniqueness() -> None:
     for declared, unique in ((True, True), (False, False), (None, False)):
-        o = state.apply(_event(1, "pageview", NOON, visitor="", client_unique=declared), KEY, None, LIMITS, 1)
-        assert o.state is None and o.event.is_unique is unique
-        assert o.event.session_id is None and not o.event.is_bot
+        event, after = _apply(_event(1, "pageview", NOON, visitor="", client_unique=declared), None, 1)
+        assert after is None and event.is_unique is unique
+        assert event.session_id is None and not event.is_bot
 
 
 def test_a_hundred_and_thirty_hits_of_one_relay_are_not_one_fast_visitor() -> None:
     events = [_event(i, "pageview", NOON + i / 32, visitor="") for i in range(130)]
-    assert not any(state.apply(e, KEY, None, LIMITS, i).event.is_bot for i, e in enumerate(events))
+    assert not any(_apply(e, None, i)[0].is_bot for i, e in enumerate(events))
 
 
-def test_redelivered_event_is_recognised_by_offset() -> None:
-    ev = _event(0, "pageview", NOON)
-    first = state.apply(ev, KEY, None, LIMITS, offset=10)
-    assert first.state is not None and first.state.offset == 10 and not first.redelivered
-    again = state.apply(ev, KEY, first.state, LIMITS, offset=10)
-    # Recognised, not applied twice, and emitted again exactly as the first time (its first
-    # output may have been lost with a crashed worker).
-    assert again.redelivered and again.state is None and again.event == first.event
-    older = state.apply(ev, KEY, first.state, LIMITS, offset=9)
-    assert older.redelivered
-    later = state.apply(ev.model_copy(update={"event_id": "f"}), KEY, first.state, LIMITS, offset=11)
-    assert not later.redelivered and later.event.session_seq == 2
+def test_a_redelivered_event_is_neither_applied_nor_emitted_again() -> None:
+    """State is written only after the event's output was acknowledged, so an event the state
+    already counts was emitted: it is acked and dropped."""
+    first, after = _apply(_event(0, "pageview", NOON), None, 10)
+    assert after is not None and after.offset == 10
+    for offset in (10, 9):
+        with pytest.raises(state.Redelivered):
+            _apply(_event(0, "pageview", NOON), after, offset)
+    later, _ = _apply(_event(1, "pageview", NOON + 60), after, 11)
+    assert later.session_seq == 2 and later.session_id == first.session_id
 
 
 def test_state_round_trips_through_json() -> None:
-    first = state.apply(_event(0, "pageview", NOON), KEY, None, LIMITS, offset=3).state
+    _, first = _apply(_event(0, "pageview", NOON), None, 3)
     assert first is not None
-    second = state.apply(_event(1, "pageview", NOON + 9 * HOUR + 1800), KEY, first, LIMITS, offset=4).state
+    _, second = _apply(_event(1, "pageview", NOON + 9 * HOUR + 1800), first, 4)
     assert second is not None and state.KeyState.from_json(second.to_json()) == second
 
 
@@ -86,7 +94,7 @@ def test_days_out_of_reach_are_dropped_on_write() -> None:
     days = [NOON + d * 24 * HOUR for d in range(5)]
     s = None
     for i, t in enumerate(days):
-        s = state.apply(_event(i, "pageview", t), KEY, s, LIMITS, offset=i).state
+        s = _apply(_event(i, "pageview", t), s, i)[1]
     assert s is not None and list(s.days) == [sessions.utc_day(days[-1])]
 
 
@@ -122,10 +130,11 @@ def test_each_event_carries_its_session_as_of_that_event() -> None:
         _event(3, "pageview", NOON + 900, page_path="/signup"),
         _event(4, "engagement", NOON + 2000),
     ]
-    s, out = None, []
+    s: state.KeyState | None = None
+    out: list[EnrichedEvent] = []
     for i, e in enumerate([first, *later]):
-        o = state.apply(e, KEY, s, LIMITS, offset=i)
-        s, out = o.state or s, [*out, o.event]
+        event, after = _apply(e, s, i)
+        s, out = after or s, [*out, event]
     snaps = [e.session for e in out]
     assert all(snap is not None for snap in snaps)
     last = snaps[-1]
@@ -142,6 +151,6 @@ def test_each_event_carries_its_session_as_of_that_event() -> None:
 
 
 def test_a_standalone_hit_is_a_whole_session() -> None:
-    o = state.apply(_event(0, "pageview", NOON, page_path="/p"), KEY, None, LIMITS, 0, standalone=True)
-    assert o.event.session is not None and o.event.session.pageviews == 1
-    assert o.event.session.entry_page == o.event.session.exit_page == "/p" and o.event.session_seq == 1
+    event, _ = _apply(_event(0, "pageview", NOON, page_path="/p"), None, 0, standalone=True)
+    assert event.session is not None and event.session.pageviews == 1
+    assert event.session.entry_page == event.session.exit_page == "/p" and event.session_seq == 1

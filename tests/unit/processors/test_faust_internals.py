@@ -10,7 +10,7 @@ import pytest
 from faust.types import TP
 from faust.types.tuples import ConsumerMessage
 
-from processors import faust_fixes
+from processors import faust_internals
 
 TOPIC = "fixes-raw"
 TPS = {TP(TOPIC, 0), TP(TOPIC, 1)}
@@ -18,7 +18,7 @@ TPS = {TP(TOPIC, 0), TP(TOPIC, 1)}
 
 @pytest.fixture(scope="module")
 def app() -> faust.App:
-    faust_fixes.install()
+    faust_internals.install()
     app = faust.App("hitstream-faust-fixes", broker="kafka://127.0.0.1:1", autodiscover=False)
     app.topics.acks_enabled_for = lambda topic: True  # type: ignore[method-assign]
     return app
@@ -63,7 +63,7 @@ class FakeRecovery:
             self.app.consumer_generation_id = self.next_generation
 
 
-faust_fixes._defer_stream_resume(FakeRecovery, "on_recovery_completed")
+faust_internals._defer_stream_resume(FakeRecovery, "on_recovery_completed")
 
 
 @pytest.mark.parametrize("rebalanced_again", [False, True])
@@ -128,7 +128,7 @@ class FakeConsumer:
         await self.commit()
 
 
-faust_fixes._commit_before_revocation(FakeConsumer)
+faust_internals._commit_before_revocation(FakeConsumer)
 
 
 def test_what_is_acked_is_committed_before_revocation_forgets_it() -> None:

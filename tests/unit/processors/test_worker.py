@@ -6,11 +6,13 @@ from datetime import timedelta
 
 import faust
 
-from processors.app import app
-from processors.service import changelog_specs
+from processors.app import build
+from processors.settings import ProcessorSettings
+from processors.worker import changelog_specs
 
 
 def test_every_table_changelog_is_declared_as_faust_would() -> None:
+    app = build(ProcessorSettings()).app
     specs = {s.topic: s for s in changelog_specs(app)}
     assert set(specs) == {t.changelog_topic.get_topic_name() for t in app.tables.values()}
     swetrix = next(s for name, s in specs.items() if name.endswith("swetrix-sessions-changelog"))

@@ -1,6 +1,8 @@
-"""Runs one faust worker for the processors app."""
+"""Runs one faust worker of the processors app (`hitstream process`)."""
 
 from __future__ import annotations
+
+import logging
 
 import faust
 from confluent_kafka.admin import NewTopic  # type: ignore[attr-defined]  # re-exported at runtime
@@ -9,7 +11,11 @@ from mode.utils.times import want_seconds
 
 from common import logs
 from common.kafka import ensure, ensure_topics
+from processors.app import build
 from processors.salts import topic_spec
+from processors.settings import ProcessorSettings, get_settings
+
+log = logging.getLogger("hitstream.processors")
 
 
 def changelog_specs(app: faust.App) -> list[NewTopic]:
@@ -35,17 +41,24 @@ def changelog_specs(app: faust.App) -> list[NewTopic]:
     return specs
 
 
-def run() -> None:
-    from processors.agent import startup_report
-    from processors.app import app, settings
-
+def run(settings: ProcessorSettings | None = None) -> None:
+    """`hitstream process`: topics, then one faust worker in the foreground."""
+    settings = settings or get_settings()
+    processors = build(settings)
     ensure_topics(settings.shared)
     ensure(
         settings.shared,
-        [topic_spec(settings.salt_topic_name, settings.shared.topic_replication), *changelog_specs(app)],
+        [
+            topic_spec(settings.salt_topic_name, settings.shared.topic_replication),
+            *changelog_specs(processors.app),
+        ],
     )
     settings.state_path.mkdir(parents=True, exist_ok=True)
-    startup_report()
+    if not processors.geo.enabled:
+        log.warning("no GeoIP database configured (PROCESSOR_GEOIP_DB): country comes from time zones only")
+    log.info("visitor salts on topic %s", settings.salt_topic_name)
     Worker(
-        app, loglevel=settings.log_level, logging_config=logs.dict_config(settings.log_level, "processors")
+        processors.app,
+        loglevel=settings.log_level,
+        logging_config=logs.dict_config(settings.log_level, "processors"),
     ).execute_from_commandline()
