@@ -1,6 +1,10 @@
-"""Processor benchmark: enriched events/s for one worker vs a pass-through faust agent, on the
-same pre-published topic in the same run; then worker memory and state size with a million
-distinct visitors in state.
+"""Processor benchmark: one worker's enriched events/s and CPU per event, against a pass-through
+agent (the batched hot path's framework with no rules and no state) and against the previous
+per-event path (faust's stream one message at a time, `Topic.send` per output, the table API
+per state write; `bench/processors_agents.py`), on the same pre-published topic in the same run;
+then worker memory and state size with a million distinct visitors in state. The last line is
+
+    processors: worker <N> events/s, <C> CPU us/event; pass-through <M> events/s
 
     .venv/bin/python -m bench.processors --events 200000 --visitors 1000000
 
@@ -31,6 +35,7 @@ from bench.processors_workload import Hit, publish, visits
 from common.crypto import IpCipher, RoutingHasher
 from common.kafka import ensure
 from common.settings import SharedSettings
+from processors.salts import topic_spec
 from tests.support.services import HITSTREAM, free_port
 
 
@@ -104,9 +109,9 @@ def _measure(
                 first_at, first_count, first_cpu = now, count, _cpu_seconds(proc.pid)
             if count >= n and first_at is not None:
                 done = max(count - first_count, 1)
-                cpu_us = (_cpu_seconds(proc.pid) - first_cpu) / done * 1e6
-                return done / max(now - first_at, 1e-6), peak, cpu_us
-            time.sleep(0.25)
+                cpu_us = max(_cpu_seconds(proc.pid) - first_cpu, 0.01) / done * 1e6
+                return done / max(now - first_at, 0.1), peak, cpu_us
+            time.sleep(0.1)
     finally:
         consumer.close()
     raise RuntimeError(f"timed out: {out_topic} did not reach {n} messages")
@@ -162,27 +167,39 @@ def run_full(
         _stop(proc)
 
 
-def run_passthrough(
-    bootstrap: str, name: str, raw: str, partitions: int, n: int, tmp: Path, timeout_s: float
+def run_baseline(
+    mode: str,
+    bootstrap: str,
+    name: str,
+    raw: str,
+    partitions: int,
+    n: int,
+    tmp: Path,
+    secret: str,
+    timeout_s: float,
 ) -> dict[str, float]:
-    out = f"{name}.out"
-    ensure(SharedSettings(kafka_bootstrap_servers=bootstrap), [NewTopic(out, partitions, 1)])
-    args = [
-        sys.executable,
-        "-m",
-        "bench.processors_passthrough",
-        bootstrap,
-        raw,
-        out,
-        f"{name}-app",
-        str(tmp / name),
-        str(free_port()),
-    ]
+    """`passthrough` or `per-event` (bench/processors_agents.py) on the same raw topic."""
+    env = _worker_env(bootstrap, name, raw, partitions, tmp, secret)
+    shared = SharedSettings(kafka_bootstrap_servers=bootstrap)
+    ensure(
+        shared,
+        [
+            NewTopic(f"{name}.enriched", partitions, 1),
+            NewTopic(f"{name}.dlq", 1, 1),
+            topic_spec(f"{name}-app-salts", 1),
+        ],
+    )
     log = (tmp / f"{name}.log").open("wb")
-    proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parent.parent)
+    args = [sys.executable, "-m", "bench.processors_agents", mode]
+    proc = subprocess.Popen(
+        args, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parent.parent
+    )
     try:
-        rate, peak, cpu = _measure(proc, bootstrap, out, partitions, n, timeout_s)
+        rate, peak, cpu = _measure(proc, bootstrap, f"{name}.enriched", partitions, n, timeout_s)
         return {"rate": rate, "peak_rss_mib": peak, "cpu_us": cpu}
+    except RuntimeError:
+        print((tmp / f"{name}.log").read_text(errors="replace")[-3000:], file=sys.stderr)
+        raise
     finally:
         _stop(proc)
 
@@ -212,28 +229,38 @@ def compare(
     key: bytes,
     secret: str,
     timeout_s: float,
-) -> None:
+) -> str:
+    """Runs the three workers; returns the summary line (printed last)."""
     raw = f"{run_id}.raw"
     ensure(SharedSettings(kafka_bootstrap_servers=bootstrap), [NewTopic(raw, partitions, 1)])
     per_visitor = 8
     t = time.monotonic()
     n = publish(bootstrap, raw, visits(max(1, events // per_visitor), per_visitor, key))
     print(f"published {n} events in {time.monotonic() - t:.1f}s", flush=True)
-    base = run_passthrough(bootstrap, f"{run_id}-pass", raw, partitions, n, tmp, timeout_s)
+    figures: dict[str, dict[str, float]] = {}
+    for label, mode in (("pass-through agent", "passthrough"), ("previous per-event path", "per-event")):
+        figures[mode] = run_baseline(
+            mode, bootstrap, f"{run_id}-{mode}", raw, partitions, n, tmp, secret, timeout_s
+        )
+        _line(label, figures[mode])
+    full = run_full(bootstrap, f"{run_id}-full", raw, partitions, n, tmp, secret, timeout_s)
+    _line("full worker (batched)", full)
+    per_event = figures["per-event"]
     print(
-        f"pass-through faust agent : {base['rate']:8.0f} events/s, {base['cpu_us']:6.0f} CPU µs/event "
-        f"(peak RSS {base['peak_rss_mib']:.0f} MiB)",
+        f"full worker vs per-event: {full['rate'] / per_event['rate']:.1f}x events/s, "
+        f"{per_event['cpu_us'] / full['cpu_us']:.1f}x less CPU per event",
         flush=True,
     )
-    full = run_full(bootstrap, f"{run_id}-full", raw, partitions, n, tmp, secret, timeout_s)
-    print(
-        f"full enrichment worker   : {full['rate']:8.0f} events/s, {full['cpu_us']:6.0f} CPU µs/event "
-        f"(peak RSS {full['peak_rss_mib']:.0f} MiB)"
+    return (
+        f"processors: worker {full['rate']:.0f} events/s, {full['cpu_us']:.0f} CPU us/event; "
+        f"pass-through {figures['passthrough']['rate']:.0f} events/s"
     )
+
+
+def _line(label: str, f: dict[str, float]) -> None:
     print(
-        f"ratio full / pass-through: {full['rate'] / base['rate']:.0%} wall-clock, "
-        f"{base['cpu_us'] / full['cpu_us']:.0%} by CPU time; "
-        f"one dedicated core would give ~{1e6 / full['cpu_us']:.0f} events/s",
+        f"{label:24}: {f['rate']:8.0f} events/s, {f['cpu_us']:6.0f} CPU µs/event "
+        f"(peak RSS {f['peak_rss_mib']:.0f} MiB)",
         flush=True,
     )
 
@@ -253,8 +280,9 @@ def main() -> None:
     secret = base64.b64encode(key).decode()
     run_id = f"bp{uuid.uuid4().hex[:8]}"
     try:
+        summary = ""
         if args.events:
-            compare(bootstrap, run_id, args.events, args.partitions, tmp, key, secret, args.timeout)
+            summary = compare(bootstrap, run_id, args.events, args.partitions, tmp, key, secret, args.timeout)
         if args.visitors:
             raw_m = f"{run_id}.million"
             ensure(SharedSettings(kafka_bootstrap_servers=bootstrap), [NewTopic(raw_m, args.partitions, 1)])
@@ -267,6 +295,8 @@ def main() -> None:
                 f"worker RSS {st['rss_mib']:.0f} MiB "
                 f"(peak {st['peak_rss_mib']:.0f}), RocksDB state on disk {st['state_mib']:.0f} MiB"
             )
+        if summary:
+            print(summary, flush=True)
     finally:
         if broker is not None:
             broker.stop()  # type: ignore[attr-defined]

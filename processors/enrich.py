@@ -64,7 +64,9 @@ class Enricher:
             ip = self.decrypt_ip(event)
         except DecryptError as exc:
             return PoisonEvent(str(exc))
-        out = {k: v for k, v in event.__dict__.items() if k not in _CANONICAL_ONLY}
+        out = dict(event.__dict__)
+        for name in _CANONICAL_ONLY:
+            del out[name]
         out.update(_DEFAULTS)
         out["schema_version"] = SCHEMA_VERSION
         if event.perf is not None:

@@ -218,7 +218,6 @@ def fast_drain(app: faust.App, queues: Callable[[], Iterable[Any]]) -> None:
             and flow.is_active()
             and not consumer.suspend_flow.is_set()
             and not any(q.full() for q in queues())
-            and not _producer_backed_up(app)
         ):
             coros[1].close()  # suspend_flow.wait(): not needed, never started
             await coros[0]
@@ -228,19 +227,22 @@ def fast_drain(app: faust.App, queues: Callable[[], Iterable[Any]]) -> None:
     consumer.wait_first = wait_first
 
 
-def _producer_backed_up(app: faust.App) -> bool:
-    producer: Any = app.producer
-    buffer = getattr(producer, "buffer", None)
-    return buffer is not None and buffer.size >= buffer.max_messages
-
-
 # --- 6. batches from the topic's queue ----------------------------------------------------------
 
 
 def subscribe(stream: faust.StreamT[Any]) -> Any:
     """The agent's topic channel registered with the conductor (what iterating the stream would
-    do), whose `.queue` receives the topic's events."""
-    return stream.channel.__aiter__()
+    do), whose `.queue` receives the topic's events. Its keys and values are raw bytes, so the
+    per-message codec lookups of faust's schema decoding are skipped: the event is made directly."""
+    channel: Any = stream.channel.__aiter__()
+    if channel.key_serializer == "raw" and channel.value_serializer == "raw":
+        app, make = channel.app, channel.app.conf.Event
+
+        async def decode(message: Message, *, propagate: bool = False) -> Any:
+            return make(app, message.key, message.value, message.headers, message)
+
+        channel.decode = decode
+    return channel
 
 
 async def take(channel: Any, app: faust.App, max_events: int, within: float) -> list[faust.EventT[Any]]:

@@ -73,13 +73,15 @@ class Session:
 
     def counted(self, page: str | None, t: float) -> Session:
         """After one more pageview (`page` set) or custom event at `t`."""
-        return replace(
-            self,
-            seq=self.seq + 1,
-            last_seen=max(self.last_seen, t),
-            pageviews=self.pageviews + (page is not None),
-            entry_page=self.entry_page or page,
-            exit_page=page if page is not None and t >= self.last_seen else self.exit_page,
+        return Session(
+            self.session_id,
+            self.started,
+            max(self.last_seen, t),
+            self.seq + 1,
+            self.pageviews + (page is not None),
+            self.entry_page or page,
+            page if page is not None and t >= self.last_seen else self.exit_page,
+            self.attribution,
         )
 
 
