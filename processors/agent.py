@@ -118,10 +118,16 @@ class HotPath:
         return states
 
     async def _persist(self, result: BatchResult) -> None:
-        if not result.changes:
+        """State changes of the partitions this worker still owns. One revoked meanwhile (a
+        rebalance outlasted faust's wait for this batch) is left to its new owner, which
+        processes the batch's events again from its own state: a late changelog record from
+        here could land after that owner's and roll its state back."""
+        owned = self.store.assigned()
+        changes = {slot: s for slot, s in result.changes.items() if slot[0] in owned}
+        if not changes:
             return
         topic = self.store.changelog_topic
-        values = {slot: orjson.dumps(s.to_json()) for slot, s in result.changes.items()}
+        values = {slot: orjson.dumps(s.to_json()) for slot, s in changes.items()}
         offsets = await self.output.send(
             [Record(topic, key, value, partition) for (partition, key), value in values.items()]
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from confluent_kafka import Producer
@@ -18,7 +19,10 @@ def test_worker_enriches_sessions_uniques_and_dead_letters(pipeline_env: Pipelin
     import base64
 
     env, topics = pipeline_env, pipeline_env.topics
-    hits = list(visits(20, 6, base64.b64decode(SECRET), n_user_agents=30, bot_share=0.5))
+    # Visits of one UTC day (10:00 to at most 11:40): run near midnight, a visitor who comes back
+    # an hour later would rightly be unique on both days.
+    start = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+    hits = list(visits(20, 6, base64.b64decode(SECRET), n_user_agents=30, bot_share=0.5, start=start))
     worker = Worker(env, "solo").start()
     try:
         publish(env.bootstrap, topics["raw"], iter(hits))

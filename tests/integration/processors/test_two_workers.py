@@ -43,7 +43,8 @@ def reference(hits: list[Hit]) -> dict[str, tuple[object, ...]]:
 def test_two_workers_across_a_rebalance_match_one(pipeline_env: PipelineEnv) -> None:
     env, topics = pipeline_env, pipeline_env.topics
     per_visitor: dict[bytes, list[Hit]] = defaultdict(list)
-    for h in visits(60, 8, base64.b64decode(SECRET), n_user_agents=200):
+    start = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)  # one UTC day
+    for h in visits(60, 8, base64.b64decode(SECRET), n_user_agents=200, start=start):
         per_visitor[h.key].append(h)
     # In arrival order, as ingest publishes: the processors' session expiry relies on it.
     first = sorted((h for hs in per_visitor.values() for h in hs[:4]), key=_received_at)
