@@ -135,3 +135,97 @@ def test_what_is_acked_is_committed_before_revocation_forgets_it() -> None:
     consumer = FakeConsumer()
     asyncio.run(consumer.on_partitions_revoked(TPS))
     assert consumer.committed[0] == {TP(TOPIC, 0): 5}
+
+
+# --- part 2: what the batched hot path takes from faust's insides ------------------------------
+
+
+def test_the_drain_awaits_the_callback_itself_when_nothing_can_block(app: faust.App) -> None:
+    """Without the fast path every message goes through `wait_first`'s tasks; with it, none while
+    flow runs, and faust's own `wait_first` again as soon as a queue is full or flow is stopped."""
+    queue: asyncio.Queue[int] = asyncio.Queue(maxsize=1)
+    consumer: Any = app.consumer
+    slow_calls: list[int] = []
+
+    async def faust_wait_first(*coros: Any, timeout: Any = None) -> None:
+        slow_calls.append(len(coros))
+        for c in coros:
+            c.close()
+
+    consumer.wait_first = faust_wait_first
+    faust_internals.fast_drain(app, lambda: (queue,))
+    app.flow_control.resume()
+    consumer.suspend_flow.clear()
+    delivered: list[int] = []
+
+    async def callback() -> None:
+        delivered.append(1)
+
+    async def never() -> None:
+        raise AssertionError("suspend_flow.wait() must not run on the fast path")
+
+    async def main() -> None:
+        await consumer.wait_first(callback(), never())  # fast: awaited here, no task
+        assert delivered == [1] and slow_calls == []
+        queue.put_nowait(1)  # a full queue could block the callback: faust's wait_first
+        await consumer.wait_first(callback(), never())
+        queue.get_nowait()
+        app.flow_control.suspend()  # a rebalance: faust's wait_first, which the suspension can cut
+        await consumer.wait_first(callback(), never())
+        app.flow_control.resume()
+        assert slow_calls == [2, 2] and delivered == [1]
+
+    asyncio.run(main())
+
+
+class FakeEvent:
+    def __init__(self, offset: int, generation: int) -> None:
+        self.message = message(offset, generation)
+        self.acks = 0
+
+    def ack(self) -> bool:
+        self.acks += 1
+        return True
+
+
+class FakeChannel:
+    def __init__(self, events: list[FakeEvent]) -> None:
+        self.queue: asyncio.Queue[FakeEvent] = asyncio.Queue()
+        for e in events:
+            self.queue.put_nowait(e)
+
+
+def test_take_tracks_a_batch_and_releases_stale_events(app: faust.App) -> None:
+    consumer: Any = app.consumer
+    app.consumer_generation_id = 9
+    app.flow_control.resume()
+    live, stale, late = FakeEvent(1, 9), FakeEvent(2, 8), FakeEvent(3, 9)
+    channel = FakeChannel([live, stale, late])
+    batch = asyncio.run(faust_internals.take(channel, app, max_events=10, within=0.01))
+    assert batch == [live, late] and stale.acks == 1 and live.acks == 0
+    # Tracked as unacked, as faust's stream would: a rebalance waits for the batch in flight.
+    assert live.message in consumer.unacked and late.message in consumer.unacked
+    assert live.message.tracked
+
+
+def test_take_stops_at_the_batch_size_and_waits_briefly_for_more(app: faust.App) -> None:
+    app.consumer_generation_id = 1
+    channel = FakeChannel([FakeEvent(i, 1) for i in range(5)])
+    assert len(asyncio.run(faust_internals.take(channel, app, max_events=3, within=0.01))) == 3
+    assert len(asyncio.run(faust_internals.take(channel, app, max_events=3, within=0.01))) == 2
+
+
+def test_a_table_written_directly_reads_back_through_faust(tmp_path: Any) -> None:
+    """Values and the persisted changelog offset land where faust's store and recovery look."""
+    faust_internals.install()
+    table_app = faust.App("hitstream-store-test", broker="kafka://127.0.0.1:1", store="rocksdb://",
+                          datadir=str(tmp_path), autodiscover=False)  # fmt: skip
+    table = table_app.Table("sessions", key_type=bytes, use_partitioner=True, partitions=2)
+    store = faust_internals.TableStore(table)
+    store.write(1, {b"k": b'{"o": 3}'}, changelog_offset=41)  # not open: another worker's
+    table.data._db_for_partition(1)  # opened on assignment, as recovery does
+    store.write(1, {b"k": b'{"o": 3}', b"gone": None}, changelog_offset=41)
+    assert store.read(1, [b"k", b"gone"]) == [b'{"o": 3}', None]
+    assert table.data._get(b"k") == b'{"o": 3}'  # faust's own lookup finds it
+    assert table.data.persisted_offset(TP(store.changelog_topic, 1)) == 41
+    assert list(store.items(1)) == [(b"k", b'{"o": 3}')]
