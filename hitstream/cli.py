@@ -108,6 +108,16 @@ def query(sql: str, fmt: str) -> None:
 
 
 @main.command()
+def openapi() -> None:
+    """Print the OpenAPI document of every ingest route (docs/openapi.json is its output)."""
+    from ingest.app import IngestApp
+    from ingest.openapi import document_bytes
+    from ingest.settings import IngestSettings
+
+    click.echo(document_bytes(IngestApp(IngestSettings()).router).decode())
+
+
+@main.command()
 def settings() -> None:
     """Print every setting (environment variable), its default and meaning, as Markdown."""
     from hitstream.config_doc import render

@@ -74,12 +74,3 @@ def document(router: Router) -> dict[str, Any]:
 
 def document_bytes(router: Router) -> bytes:
     return orjson.dumps(document(router), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
-
-
-if __name__ == "__main__":  # python -m ingest.openapi > docs/openapi.json
-    import sys
-
-    from ingest.app import IngestApp
-    from ingest.settings import IngestSettings
-
-    sys.stdout.write(document_bytes(IngestApp(IngestSettings()).router).decode() + "\n")

@@ -344,3 +344,8 @@ async def ensure_changelog_metadata(app: faust.App, table: faust.types.TableT[An
 
 
 _METADATA_READY: set[str] = set()
+
+
+def recovering(app: faust.App) -> bool:
+    """Tables are being restored from their changelogs (the worker is not ready)."""
+    return bool(app.tables.recovery.in_recovery)  # type: ignore[attr-defined]  # on TableManager

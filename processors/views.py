@@ -12,6 +12,7 @@ from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from yarl import URL
 
+from processors import faust_internals
 from processors.live import LiveVisitors
 
 
@@ -27,7 +28,7 @@ def install(app: faust.App, live: LiveVisitors) -> None:
 
         async def get(self, request: Request) -> Response:
             assigned = bool(app.consumer.assignment())
-            recovering = app.tables.recovery.in_recovery  # type: ignore[attr-defined]  # on TableManager
+            recovering = faust_internals.recovering(app)
             ready = assigned and not app.rebalancing and not recovering
             return self.json(
                 {"ready": ready, "assigned_partitions": len(app.consumer.assignment())},

@@ -66,5 +66,5 @@ def test_openapi_lists_every_route(app: IngestASGI) -> None:
             )
     committed = Path(__file__).parents[3] / "docs" / "openapi.json"
     assert orjson.loads(committed.read_bytes()) == doc, (
-        "regenerate: python -m ingest.openapi > docs/openapi.json"
+        "regenerate: hitstream openapi > docs/openapi.json"
     )
