@@ -35,7 +35,8 @@ INGEST_FILTERED = Counter(
 # --- processors -------------------------------------------------------------------------------
 PROCESSOR_EVENTS = Counter(
     "hitstream_processor_events_total",
-    "Raw events processed, by outcome (enriched, dead_lettered).",
+    "Raw events processed, by outcome (enriched; dead_lettered; redelivered: already applied and "
+    "emitted, acknowledged only).",
     ["outcome"],
 )
 PROCESSOR_BOTS = Counter(
@@ -50,7 +51,7 @@ PROCESSOR_DLQ = Counter(
 )
 PROCESSOR_CACHE = Counter(
     "hitstream_processor_cache_lookups_total",
-    "Enrichment cache lookups, by cache (user_agent, geo) and result (hit, miss).",
+    "Enrichment cache lookups, by cache (user_agent) and result (hit, miss).",
     ["cache", "result"],
 )
 PROCESSOR_STATE_KEYS = Gauge(
@@ -89,7 +90,8 @@ SINK_DLQ = Counter(
 # --- consumers (processors and sink) ----------------------------------------------------------
 CONSUMER_LAG = Gauge(
     "hitstream_consumer_lag_messages",
-    "Messages between the committed position and the end of the partition.",
+    "Messages between what a consumer has processed (sink: committed) and the end of the partition, "
+    "by service (processors, sink).",
     ["service", "topic", "partition"],
 )
 

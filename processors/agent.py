@@ -75,6 +75,8 @@ class HotPath:
         self.lock = asyncio.Lock()  # one batch, or one expiry slice, at a time
         # Per raw partition, the latest arrival time processed: the expiry watermark's input.
         self.received: dict[int, float] = {}
+        # Per raw partition, the next offset to process: the consumer lag metric's input.
+        self.next_offset: dict[int, int] = {}
 
     async def run(self, stream: faust.StreamT[Any]) -> None:
         """The agent's body: batches for as long as the worker runs."""
@@ -105,6 +107,9 @@ class HotPath:
         )
         await self._persist(result)
         self._account(result, decoded)
+        for m in messages:
+            if m.offset >= self.next_offset.get(m.partition, 0):
+                self.next_offset[m.partition] = m.offset + 1
         return result
 
     def _read(self, keys: set[tuple[int, bytes]]) -> dict[tuple[int, bytes], KeyState | None]:

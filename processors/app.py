@@ -21,7 +21,7 @@ import faust
 import orjson
 
 from common.kafka import faust_credentials
-from common.metrics import PROCESSOR_CACHE, PROCESSOR_STATE_KEYS
+from common.metrics import CONSUMER_LAG, PROCESSOR_CACHE, PROCESSOR_STATE_KEYS
 from processors import faust_internals, swetrix_sessions_view, views
 from processors.agent import HotPath
 from processors.enrich import Enricher
@@ -150,7 +150,13 @@ def _housekeeping(app: faust.App, hot: HotPath, limits: sessions.Limits) -> None
         for result, total in (("hit", hot.enricher.ua.hits), ("miss", hot.enricher.ua.misses)):
             PROCESSOR_CACHE.labels("user_agent", result).inc(total - reported[result])
             reported[result] = total
-        assigned = {tp.partition for tp in app.consumer.assignment() if tp.topic == hot.raw_topic}
+        raw_tps = [tp for tp in app.consumer.assignment() if tp.topic == hot.raw_topic]
+        for tp in raw_tps:
+            end = app.consumer.highwater(tp)
+            if end is not None and tp.partition in hot.next_offset:
+                lag = max(end - hot.next_offset[tp.partition], 0)
+                CONSUMER_LAG.labels("processors", tp.topic, str(tp.partition)).set(lag)
+        assigned = {tp.partition for tp in raw_tps}
         watermark = sessions.expiry_watermark(assigned, hot.received)
         if watermark is not None:
             await sweeper.sweep(watermark, budget=SWEEP_BUDGET)
