@@ -62,7 +62,11 @@ class RunningPipeline:
 
 
 @contextmanager
-def running_pipeline(env: PipelineEnv, sites: dict[str, Any] | None = None) -> Iterator[RunningPipeline]:
+def running_pipeline(
+    env: PipelineEnv, sites: dict[str, Any] | None = None, *, clickhouse_server: str | None = None
+) -> Iterator[RunningPipeline]:
+    """`clickhouse_server`: a ClickHouse server's URL for the sink (else the test's chDB, served by
+    the sink's own HTTP interface)."""
     sites_file = env.state_dir / "sites.json"
     sites_file.write_text(json.dumps(sites or DEMO_SITES))
     ingest_port, ch_port, web_port = free_port(), free_port(), free_port()
@@ -75,6 +79,8 @@ def running_pipeline(env: PipelineEnv, sites: dict[str, Any] | None = None) -> I
         "PROCESSOR_WEB_PORT": str(web_port),
         "INGEST_PROCESSOR_URLS": f"http://127.0.0.1:{web_port}",
     }
+    if clickhouse_server is not None:
+        extra["CLICKHOUSE_URL"] = clickhouse_server
     full = {**env.env, **extra}
     services = {
         "sink": Service("sink", full, env.state_dir),
@@ -93,7 +99,8 @@ def running_pipeline(env: PipelineEnv, sites: dict[str, Any] | None = None) -> I
             data=b'{"key":"probe|probe","kind":"heartbeat","at":"2026-01-01T00:00:00Z"}',
         )
         wait_for(lambda: urllib.request.urlopen(probe, timeout=2).status == 200, 90, "processor session view")
-        wait_for(lambda: http_ok(f"{running.ch_url}/ping"), 60, "sink HTTP interface")
+        if clickhouse_server is None:
+            wait_for(lambda: http_ok(f"{running.ch_url}/ping"), 60, "sink HTTP interface")
         yield running
     except BaseException:
         print(running.logs())
