@@ -19,6 +19,8 @@ from pathlib import Path
 from common.kafka import ensure_topics
 from common.local_kafka import LocalKafka, LocalKafkaError
 from common.settings import SharedSettings
+from ingest.settings import IngestSettings
+from sink.settings import SinkSettings
 
 SERVICES = ("sink", "process", "ingest")
 DEMO_SITES = """{
@@ -71,11 +73,14 @@ def ensure_demo_sites(path: Path) -> bool:
 
 
 def run_all(ingest_port: int | None = None) -> int:
-    shared = SharedSettings()
-    env = dict(os.environ)
+    env = dict(os.environ)  # handed to the services, which read their own settings from it
     if ingest_port is not None:
         env["INGEST_PORT"] = str(ingest_port)
-    port = int(env.get("INGEST_PORT", "8000"))
+    ingest = IngestSettings()
+    if ingest_port is not None:
+        ingest = ingest.model_copy(update={"port": ingest_port})
+    sink = SinkSettings()
+    shared = ingest.shared
     broker: LocalKafka | None = None
     started_broker = False
     if shared.uses_local_kafka:
@@ -88,7 +93,7 @@ def run_all(ingest_port: int | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 1
     ensure_topics(shared)
-    sites = Path(env.get("INGEST_SITES_FILE") or shared.state_dir / "sites.json")
+    sites = ingest.sites_path
     if ensure_demo_sites(sites):
         print(f"==> created {sites} with a demo site (Swetrix pid YOUR_PROJECT_ID, domain example.com)")
 
@@ -106,12 +111,10 @@ def run_all(ingest_port: int | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
 
-    ok = _wait_http(f"http://127.0.0.1:{port}/readyz", 120, procs)
-    query_ok = not shared.clickhouse_dsn.startswith("chdb:") or _wait_http(
-        "http://127.0.0.1:8123/ping", 60, procs
-    )
+    ok = _wait_http(f"http://{ingest.host}:{ingest.port}/readyz", 120, procs)
+    query_ok = not sink.serve_http or _wait_http(f"http://{sink.http_host}:{sink.http_port}/ping", 60, procs)
     if ok and query_ok:
-        print(_banner(port, shared), flush=True)
+        print(_banner(ingest, shared), flush=True)
     else:
         print("error: a service did not become ready; see its output above", file=sys.stderr)
         stopping.set()
@@ -140,11 +143,14 @@ def run_all(ingest_port: int | None = None) -> int:
     return code
 
 
-def _banner(port: int, shared: SharedSettings) -> str:
+def _banner(ingest: IngestSettings, shared: SharedSettings) -> str:
+    url = f"http://{ingest.host}:{ingest.port}"
     return f"""
 ==> hitstream is up
-    Send events to  http://127.0.0.1:{port}   (e.g. POST /log, Swetrix dialect)
-    Health          http://127.0.0.1:{port}/healthz  /readyz
+    Send events to  {url}   (POST /log, /api/track, /post, /v1/events, /api/ingest/server/pageview)
+    Demo site       example.com: Swetrix pid YOUR_PROJECT_ID, ZTA siteId site_abc123,
+                    Supalytics key sly_demo_0123456789abcdef, HitKeep token hk_demo_0123456789abcdef
+    Health          {url}/healthz  /readyz
     Kafka           {shared.bootstrap_servers}
     ClickHouse      {shared.clickhouse_dsn}  (queries: {shared.clickhouse_reader_dsn})
     Query           ./run query "SELECT event_time, vendor, page_path FROM events"
