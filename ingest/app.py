@@ -21,7 +21,7 @@ from ingest.http_types import Request, Response
 from ingest.pipeline import EventPipeline
 from ingest.publisher import Publisher
 from ingest.ratelimit import RateLimiter
-from ingest.routing import OWN, Route, Router, Services
+from ingest.routing import SERVICE, Route, Router, Services
 from ingest.settings import IngestSettings
 from ingest.sites import SiteRegistry
 from ingest.swetrix_sessions import ProcessorSessions
@@ -123,7 +123,7 @@ class IngestApp:
             ("/openapi.json", openapi_json, "This document"),
         ]
         return [
-            Route(method, path, handler, OWN, 0, summary=summary, responses={200: "OK"})
+            Route(method, path, handler, SERVICE, 0, summary=summary, responses={200: "OK"})
             for path, handler, summary in own
             for method in ("GET", "HEAD")
         ]

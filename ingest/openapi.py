@@ -31,7 +31,7 @@ def _schemas(routes: list[Route]) -> tuple[dict[type[BaseModel], str], dict[str,
 
 
 def _operation(route: Route, names: dict[type[BaseModel], str]) -> dict[str, Any]:
-    tag = route.vendor.name if route.vendor.name != "none" else "service"
+    tag = route.dialect.name if route.dialect.name != "none" else "service"
     op: dict[str, Any] = {
         "summary": route.summary,
         "tags": [tag],

@@ -52,18 +52,18 @@ Cors = Callable[[Request, Services], list[tuple[str, str]]]
 
 
 @dataclass(frozen=True)
-class Vendor:
-    """How one vendor's server answers beyond its routes: error shape, CORS, routing leniency."""
+class Dialect:
+    """How one dialect's server answers beyond its routes: error shape, CORS, routing leniency."""
 
     name: str
     shape: Shape
     cors: Cors | None = None  # headers for every answer (errors included), given the request
-    lenient: bool = False  # trailing slash and letter case ignored, as the vendor's router does
+    lenient: bool = False  # trailing slash and letter case ignored, as the dialect's router does
     prefixes: tuple[str, ...] = ()  # paths it owns: its 404 shape, its OPTIONS answer
     preflight: Handler | None = None  # OPTIONS on any path it owns
 
 
-OWN = Vendor("none", Shape.PLAIN)
+SERVICE = Dialect("none", Shape.PLAIN)
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class Route:
     method: str
     path: str
     handler: Handler
-    vendor: Vendor
+    dialect: Dialect
     max_body: int
     too_large: type[IngestError] = PayloadTooLarge
     precheck: Precheck | None = None
@@ -88,14 +88,14 @@ class Router:
     def __init__(self, routes: Iterable[Route]) -> None:
         self._routes: dict[str, dict[str, Route]] = {}
         self._lenient: dict[str, dict[str, Route]] = {}
-        self._prefixes: list[tuple[str, Vendor]] = []
+        self._prefixes: list[tuple[str, Dialect]] = []
         for r in routes:
             self._routes.setdefault(r.path, {})[r.method] = r
-            if r.vendor.lenient:
+            if r.dialect.lenient:
                 self._lenient.setdefault(_normal(r.path), {})[r.method] = r
-            for prefix in r.vendor.prefixes:
-                if (prefix, r.vendor) not in self._prefixes:
-                    self._prefixes.append((prefix, r.vendor))
+            for prefix in r.dialect.prefixes:
+                if (prefix, r.dialect) not in self._prefixes:
+                    self._prefixes.append((prefix, r.dialect))
         self._prefixes.sort(key=lambda pv: -len(pv[0]))
 
     @property
@@ -109,12 +109,12 @@ class Router:
         methods = self._methods(path)
         return methods.get(method) if methods else None
 
-    def _owner(self, path: str) -> Vendor:
+    def _owner(self, path: str) -> Dialect:
         lowered = path.lower()
-        for prefix, vendor in self._prefixes:
+        for prefix, dialect in self._prefixes:
             if lowered == prefix or lowered.startswith(prefix + "/"):
-                return vendor
-        return OWN
+                return dialect
+        return SERVICE
 
     def max_body(self, method: str, path: str) -> int:
         """The body cap for a request, known before the body is read."""
@@ -127,7 +127,7 @@ class Router:
         err = (route.too_large if route else PayloadTooLarge)(
             f"Request body is {size} bytes or more; the limit is {limit} bytes"
         )
-        return self._finish(route, route.vendor if route else self._owner(req.path), req, svc, err)
+        return self._finish(route, route.dialect if route else self._owner(req.path), req, svc, err)
 
     def precheck(self, req: Request, svc: Services) -> Response | None:
         """Header-only checks that must answer before the body is read (None: go on)."""
@@ -138,15 +138,15 @@ class Router:
         try:
             check(req, svc)
         except IngestError as err:
-            return self._finish(route, route.vendor, req, svc, err)
+            return self._finish(route, route.dialect, req, svc, err)
         return None
 
     async def dispatch(self, req: Request, svc: Services) -> Response:
         methods = self._methods(req.path)
         route = methods.get(req.method) if methods else None
         if route is not None:
-            return await self._answer(route, route.vendor, req, svc, route.handler)
-        owner = next(iter(methods.values())).vendor if methods else self._owner(req.path)
+            return await self._answer(route, route.dialect, req, svc, route.handler)
+        owner = next(iter(methods.values())).dialect if methods else self._owner(req.path)
         if req.method == "OPTIONS" and owner.preflight is not None:
             return await self._answer(None, owner, req, svc, owner.preflight)
         if methods is None:
@@ -157,34 +157,34 @@ class Router:
         return self._finish(next(iter(methods.values())) if methods else None, owner, req, svc, err)
 
     async def _answer(
-        self, route: Route | None, vendor: Vendor, req: Request, svc: Services, handler: Handler
+        self, route: Route | None, dialect: Dialect, req: Request, svc: Services, handler: Handler
     ) -> Response:
         try:
             if route is not None and route.precheck is not None:
                 route.precheck(req, svc)
             resp = await handler(req, svc)
         except IngestError as err:
-            return self._finish(route, vendor, req, svc, err)
+            return self._finish(route, dialect, req, svc, err)
         except Exception:
             log.exception("unexpected error in %s %s (answered 400)", req.method, req.path[:100])
-            return self._finish(route, vendor, req, svc, BadRequest("The request could not be processed"))
-        return self._count(route, vendor, self._cors(vendor, req, svc, resp))
+            return self._finish(route, dialect, req, svc, BadRequest("The request could not be processed"))
+        return self._count(route, dialect, self._cors(dialect, req, svc, resp))
 
     def _finish(
-        self, route: Route | None, vendor: Vendor, req: Request, svc: Services | None, err: IngestError
+        self, route: Route | None, dialect: Dialect, req: Request, svc: Services | None, err: IngestError
     ) -> Response:
-        return self._count(route, vendor, self._cors(vendor, req, svc, render(err, vendor.shape)))
+        return self._count(route, dialect, self._cors(dialect, req, svc, render(err, dialect.shape)))
 
     @staticmethod
-    def _cors(vendor: Vendor, req: Request, svc: Services | None, resp: Response) -> Response:
-        if vendor.cors is not None and svc is not None:
+    def _cors(dialect: Dialect, req: Request, svc: Services | None, resp: Response) -> Response:
+        if dialect.cors is not None and svc is not None:
             present = {name for name, _ in resp.headers}
-            resp.headers += [(k, v) for k, v in vendor.cors(req, svc) if k not in present]
+            resp.headers += [(k, v) for k, v in dialect.cors(req, svc) if k not in present]
         return resp
 
     @staticmethod
-    def _count(route: Route | None, vendor: Vendor, resp: Response) -> Response:
-        key = (vendor.name, route.path if route else "unknown", resp.status)
+    def _count(route: Route | None, dialect: Dialect, resp: Response) -> Response:
+        key = (dialect.name, route.path if route else "unknown", resp.status)
         child = _COUNTERS.get(key)
         if child is None:  # bounded: routes × statuses
             child = _COUNTERS[key] = INGEST_REQUESTS.labels(key[0], key[1], str(resp.status))

@@ -11,13 +11,13 @@ from __future__ import annotations
 from ingest.errors import BadRequest, Forbidden, NotFound, RateLimited, Shape, Unauthorized
 from ingest.http_types import Request, Response
 from ingest.pipeline import Hit
-from ingest.routing import Route, Services, Vendor
+from ingest.routing import Dialect, Route, Services
 from ingest.sites import Site, Token
 from ingest.vendors.common import bearer, parse
 from schemas.vendors.hitkeep import HitKeepPageview
 
 MAX_BODY = 64 * 1024  # over it: 400, as HitKeep answers
-VENDOR = Vendor("hitkeep", Shape.HITKEEP)
+DIALECT = Dialect("hitkeep", Shape.HITKEEP)
 PERMISSION = "site.manage_data"
 
 
@@ -60,7 +60,7 @@ ROUTES = [
         "POST",
         "/api/ingest/server/pageview",
         pageview,
-        VENDOR,
+        DIALECT,
         MAX_BODY,
         too_large=BodyTooLarge,
         precheck=authenticate,

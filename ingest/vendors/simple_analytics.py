@@ -15,12 +15,12 @@ import time
 from ingest.errors import BadRequest, NotFound, Shape
 from ingest.http_types import Request, Response
 from ingest.pipeline import Hit
-from ingest.routing import Route, Services, Vendor
+from ingest.routing import Dialect, Route, Services
 from ingest.vendors.common import parse
 from schemas.vendors.simple_analytics import SimpleAnalyticsHit
 
 MAX_BODY = 100_000
-VENDOR = Vendor("simple_analytics", Shape.SIMPLE_ANALYTICS)
+DIALECT = Dialect("simple_analytics", Shape.SIMPLE_ANALYTICS)
 
 
 async def post(req: Request, svc: Services) -> Response:
@@ -46,7 +46,7 @@ ROUTES = [
         "POST",
         "/post",
         post,
-        VENDOR,
+        DIALECT,
         MAX_BODY,
         body_model=SimpleAnalyticsHit,
         summary="Simple Analytics: record a pageview (server-side)",

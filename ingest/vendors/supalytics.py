@@ -15,12 +15,12 @@ from __future__ import annotations
 from ingest.errors import Forbidden, IngestError, RateLimited, Shape, Unauthorized
 from ingest.http_types import Request, Response
 from ingest.pipeline import Hit
-from ingest.routing import Route, Services, Vendor
+from ingest.routing import Dialect, Route, Services
 from ingest.vendors.common import bearer, parse
 from schemas.vendors.supalytics import SupalyticsEvent
 
 MAX_BODY = 64 * 1024
-VENDOR = Vendor("supalytics", Shape.PLAIN)
+DIALECT = Dialect("supalytics", Shape.PLAIN)
 KEY_PREFIX = "sly_"
 
 
@@ -54,7 +54,7 @@ ROUTES = [
         "POST",
         "/v1/events",
         events,
-        VENDOR,
+        DIALECT,
         MAX_BODY,
         body_model=SupalyticsEvent,
         summary="Supalytics: track a server-side event (Authorization: Bearer sly_…)",

@@ -28,7 +28,7 @@ from ingest.clientip import client_ip, valid_ip
 from ingest.errors import BadRequest, Shape
 from ingest.http_types import Request, Response
 from ingest.pipeline import Hit, Outcome, SwetrixRule
-from ingest.routing import Handler, Route, Services, Vendor
+from ingest.routing import Dialect, Handler, Route, Services
 from ingest.vendors.common import from_browser, parse
 from schemas.vendors.swetrix import SwetrixCustomEvent, SwetrixError, SwetrixHeartbeat, SwetrixPageview
 
@@ -48,7 +48,7 @@ async def preflight(req: Request, svc: Services) -> Response:
     return Response.empty(204)
 
 
-VENDOR = Vendor(
+DIALECT = Dialect(
     "swetrix", Shape.NESTJS, cors=lambda req, svc: CORS, lenient=True, prefixes=("/log", "/v1/log"),
     preflight=preflight,
 )  # fmt: skip
@@ -113,7 +113,7 @@ ROUTES = [
         "POST",
         prefix + path,
         handler,
-        VENDOR,
+        DIALECT,
         MAX_BODY,
         body_model=model,
         summary=f"Swetrix: {summary}",

@@ -28,7 +28,7 @@ from ingest.clientip import client_ip
 from ingest.errors import BadRequest, Forbidden, NotFound, Shape
 from ingest.http_types import Request, Response
 from ingest.pipeline import Hit
-from ingest.routing import Route, Services, Vendor
+from ingest.routing import Dialect, Route, Services
 from ingest.sites import Site, normalise_host
 from ingest.vendors.common import describe, from_browser, invalid
 from schemas.vendors.urls import hostname
@@ -64,7 +64,7 @@ def cors(req: Request, svc: Services) -> list[tuple[str, str]]:
     return [("access-control-allow-origin", origin), ("vary", "Origin")]
 
 
-VENDOR = Vendor("zero_trust", Shape.PLAIN, cors=cors)
+DIALECT = Dialect("zero_trust", Shape.PLAIN, cors=cors)
 
 
 def _site(site_id: str | None, svc: Services) -> Site:
@@ -167,7 +167,7 @@ ROUTES = [
         "POST",
         "/api/track",
         track,
-        VENDOR,
+        DIALECT,
         MAX_BODY,
         body_model=ZtaTrack,
         summary="Zero Trust Analytics: track a pageview, event, engagement or heartbeat, or a batch",
@@ -177,7 +177,7 @@ ROUTES = [
         "OPTIONS",
         "/api/track",
         preflight,
-        VENDOR,
+        DIALECT,
         0,
         summary="Zero Trust Analytics: CORS preflight",
         responses={204: "Preflight answered", 403: "Origin not allowed"},
