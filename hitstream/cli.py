@@ -49,8 +49,10 @@ def ingest() -> None:
 @main.command()
 def process() -> None:
     """Run one faust processor worker (enrichment, uniques, sessions)."""
+    from processors.settings import get_settings
     from processors.worker import run
 
+    logs.setup(get_settings().log_level, "processors")
     run()
 
 
