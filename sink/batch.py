@@ -1,18 +1,16 @@
-"""Cutting the consumed stream into parts: one partition's messages from `first` to `last`, landed
-as one insert per table. Pure: tested without Kafka or ClickHouse.
+"""Cutting the consumed stream into batches: pure, tested without Kafka or ClickHouse.
 
 `decode` turns one message value into a row for `events`, a row for `filtered_hits`, or a reason
-to dead-letter it. A `Part` holds what one partition contributes to a batch; its range names its
-deduplication token. `Batcher` routes each message to its partition's part: into the part of a
-recorded plan while the partition is replaying one (`sink.plan`), else into the partition's open
-part. Every message passes the partition's `DedupWindow` in offset order, and an upstream
-duplicate is dropped there (counted, its offset still covered by the part).
+to dead-letter it. A `Part` holds one partition's messages from `first` to `last`; a `Batch` is
+the parts cut together, landed as one insert per table whose token names every part's range
+(`sink.plan`). `Batcher` routes each message to its partition's part; every message passes the
+partition's `DedupWindow` in offset order, and an upstream duplicate is dropped there (counted,
+its offset still covered by the part).
 """
 
 from __future__ import annotations
 
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -21,7 +19,7 @@ from pydantic import ValidationError
 from schemas.events import EnrichedEvent
 from sink.dedup import REPLAYED, DedupWindow, Headers, is_replayed, key_of_value
 from sink.dlq import DeadLetter
-from sink.plan import Range
+from sink.plan import MAX_METADATA, Plan, Range
 from sink.rows import Record, RowError, check
 
 TP = tuple[str, int]
@@ -70,8 +68,6 @@ class Part:
     partition: int
     first: int
     last: int
-    planned: bool = False  # cut by a recorded plan: it ends exactly at `last`
-    reached: int = -1  # the highest offset taken so far
     events: list[Record] = field(default_factory=list)
     event_sources: list[Source] = field(default_factory=list)
     filtered: list[Record] = field(default_factory=list)
@@ -82,24 +78,13 @@ class Part:
     started: float = field(default_factory=time.monotonic)
 
     @property
-    def complete(self) -> bool:
-        return not self.planned or self.reached >= self.last
-
-    @property
     def range(self) -> Range:
         return Range(self.first, self.last)
-
-    @property
-    def token(self) -> str:
-        """What its inserts' deduplication tokens are made of: the partition and its range."""
-        return f"{self.topic}:{self.partition}:{self.first}-{self.last}"
 
     def take(self, msg: MessageLike, offset: int, window: DedupWindow) -> None:
         src = Source(self.topic, self.partition, offset, msg.key(), msg.value())
         self.messages += 1
-        self.reached = offset
-        if not self.planned:
-            self.last = offset
+        self.last = offset
         replayed = is_replayed(msg.headers())
         try:
             table, record = decode(src.value or b"", src.partition, offset)
@@ -129,76 +114,96 @@ class Part:
         return True
 
 
+@dataclass
+class Batch:
+    """Parts of one topic cut together: one insert per table, one plan, one token."""
+
+    parts: list[Part]
+
+    @property
+    def plan(self) -> Plan:
+        return Plan.of(self.parts[0].topic, {p.partition: p.range for p in self.parts})
+
+    @property
+    def messages(self) -> int:
+        return sum(p.messages for p in self.parts)
+
+    @property
+    def events(self) -> list[Record]:
+        return [r for p in self.parts for r in p.events]
+
+    @property
+    def event_sources(self) -> list[Source]:
+        return [s for p in self.parts for s in p.event_sources]
+
+    @property
+    def filtered(self) -> list[Record]:
+        return [r for p in self.parts for r in p.filtered]
+
+    @property
+    def dead(self) -> list[DeadLetter]:
+        return [d for p in self.parts for d in p.dead]
+
+
+def batches(parts: list[Part], max_metadata: int = MAX_METADATA) -> list[Batch]:
+    """The parts grouped into batches whose plans fit Kafka's offset metadata."""
+    out: list[Batch] = []
+    for part in sorted(parts, key=lambda p: (p.topic, p.partition)):
+        last = out[-1] if out else None
+        if last is not None and last.parts[0].topic == part.topic:
+            grown = Batch([*last.parts, part])
+            if len(grown.plan.encode()) <= max_metadata:
+                out[-1] = grown
+                continue
+        out.append(Batch([part]))
+    return out
+
+
 class Batcher:
-    """The parts being filled, per assigned partition, and the plans still to honour."""
+    """The part being filled for each assigned partition, and the partition's dedup window."""
 
     def __init__(self, window_offsets: int) -> None:
         self._window_offsets = window_offsets
-        self._parts: dict[TP, list[Part]] = {}
-        self._plans: dict[TP, deque[Range]] = {}
+        self._parts: dict[TP, Part] = {}
         self._windows: dict[TP, DedupWindow] = {}
 
-    def assign(self, tp: TP, plan: list[Range], window: DedupWindow | None = None) -> None:
-        """Start a partition: replay `plan` first; `window` holds the offsets before it."""
-        self._parts[tp] = []
-        self._plans[tp] = deque(plan)
+    def assign(self, tp: TP, window: DedupWindow | None = None) -> None:
+        """Start a partition; `window` holds the offsets before the first one it will take."""
+        self._parts.pop(tp, None)
         self._windows[tp] = window if window is not None else DedupWindow(self._window_offsets)
 
     def revoke(self, tp: TP) -> None:
         """Forget a partition and whatever was taken from it and not cut."""
         self._parts.pop(tp, None)
-        self._plans.pop(tp, None)
         self._windows.pop(tp, None)
 
     def take(self, msg: MessageLike) -> None:
         tp = (msg.topic() or "", msg.partition() or 0)
         offset = msg.offset() or 0
-        if tp not in self._windows:
+        window = self._windows.get(tp)
+        if window is None:
             raise KeyError(f"partition {tp} is not assigned")
-        self._part_for(tp, offset).take(msg, offset, self._windows[tp])
-
-    def _part_for(self, tp: TP, offset: int) -> Part:
-        parts, plan = self._parts[tp], self._plans[tp]
-        while plan and offset > plan[0].last:  # the planned range is over (its last offset may not exist)
-            if parts and parts[-1].planned and parts[-1].range == plan[0]:
-                parts[-1].reached = plan[0].last
-            plan.popleft()
-        if plan:
-            if not (parts and parts[-1].planned and parts[-1].range == plan[0]):
-                parts.append(Part(tp[0], tp[1], plan[0].first, plan[0].last, planned=True))
-            if offset >= plan[0].last:
-                plan.popleft()
-            return parts[-1]
-        if not parts or parts[-1].planned:
-            parts.append(Part(tp[0], tp[1], offset, offset))
-        return parts[-1]
+        part = self._parts.get(tp)
+        if part is None:
+            part = self._parts[tp] = Part(tp[0], tp[1], offset, offset)
+        part.take(msg, offset, window)
 
     def cut(self) -> list[Part]:
-        """Take out every part that can land now: per partition, the complete ones in order."""
-        out: list[Part] = []
-        for tp in sorted(self._parts):
-            parts = self._parts[tp]
-            n = 0
-            while n < len(parts) and parts[n].complete:
-                n += 1
-            out += parts[:n]
-            del parts[:n]
-        return out
+        """Take out every part taken so far, by partition."""
+        parts = [self._parts[tp] for tp in sorted(self._parts)]
+        self._parts = {}
+        return parts
 
     @property
     def messages(self) -> int:
-        return sum(p.messages for parts in self._parts.values() for p in parts)
-
-    def _landable(self) -> list[Part]:
-        return [p for parts in self._parts.values() for p in parts if p.messages and p.complete]
+        return sum(p.messages for p in self._parts.values())
 
     def age(self) -> float:
-        """Seconds since the oldest message that could land now was taken (0: none)."""
-        parts = self._landable()
-        return time.monotonic() - min(p.started for p in parts) if parts else 0.0
+        """Seconds since the oldest message not yet cut was taken (0: none)."""
+        if not self._parts:
+            return 0.0
+        return time.monotonic() - min(p.started for p in self._parts.values())
 
     def due(self, max_rows: int, max_seconds: float) -> bool:
-        """Whether to cut now: enough messages could land, or the oldest has waited long enough.
-        A part still replaying a plan waits for the plan's last offset; it never makes a batch due."""
-        parts = self._landable()
-        return bool(parts) and (sum(p.messages for p in parts) >= max_rows or self.age() >= max_seconds)
+        """Whether to cut now: enough messages taken, or the oldest has waited long enough."""
+        return bool(self._parts) and (self.messages >= max_rows or self.age() >= max_seconds)

@@ -1,23 +1,23 @@
-"""The sink loop: consume, cut into parts, record the plan, land the parts, dead-letter, commit.
+"""The sink loop: consume, cut a batch, record its plan, land it, dead-letter, commit.
 
 Stages, each with one contract:
-  assign  → `sink.recovery` reads the plan recorded at each new partition's committed offset and
-            rebuilds its dedup window from the topic, so this process cuts and filters the
-            partition exactly as its last owner did;
+  assign  → `sink.recovery` reads back what the last owner of each new partition left: a batch
+            recorded and not committed is re-cut from the topic (all of its partitions) to be
+            landed again first; each partition resumes after it, with its dedup window rebuilt;
   consume → `Batcher.take` routes each message to its partition's part, dropping upstream
             duplicates (an event_id already in the window) and decoding the rest into rows or
             dead letters;
-  plan    → the parts' offset ranges are committed as metadata (the offsets do not move) before
-            anything is inserted; retried while Kafka does not take it;
-  land    → each part is inserted, one insert per table with a token naming its range (bisecting
-            on data errors), on an insert thread while the next batch is consumed; transient
-            errors are retried with backoff while consumption is paused (polling continues, so
-            the consumer stays in its group);
+  plan    → the batch's offset ranges are committed as metadata of every partition in it (the
+            offsets do not move) before anything is inserted; retried while Kafka does not take it;
+  land    → the batch is one insert per table with a token naming its plan (bisecting on data
+            errors), on an insert thread while the next batch is consumed; transient errors are
+            retried with backoff while consumption is paused (polling continues, so the consumer
+            stays in its group);
   guard   → `SpikeGuard` stops the sink before a DLQ spike is produced or committed;
   dead    → dead letters produced and acknowledged;
   commit  → offsets committed synchronously, only now, only for partitions still held.
-A crash anywhere before the commit replays the parts: re-cut at the recorded ranges, with the same
-rows and the same tokens, ClickHouse drops them in `events` and in every view.
+A crash anywhere before the commit replays the batch: re-cut at the recorded ranges, with the same
+rows and the same token, ClickHouse drops it in `events` and in every view.
 """
 
 from __future__ import annotations
@@ -34,13 +34,13 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Topic
 from common import kafka
 from common.metrics import CONSUMER_LAG, SINK_BATCH_ROWS, SINK_ERRORS
 from common.settings import SharedSettings
-from sink import plan, recovery
-from sink.batch import TP, Batcher, Part
+from sink import recovery
+from sink.batch import TP, Batch, Batcher, Part, batches
 from sink.dedup import OffsetsWentBack
 from sink.dlq import DeadLetter, DeadLetterProducer, SpikeGuard
 from sink.errors import PlanNotRecorded, SinkError, TransientError, TransientInsertError
 from sink.metrics import SINK_DUPLICATES
-from sink.writer import TableWriter, land_part
+from sink.writer import TableWriter, land_batch
 
 log = logging.getLogger("hitstream.sink")
 T = TypeVar("T")
@@ -90,7 +90,8 @@ class SinkConsumer:
         self._in_rebalance = False
         self._held: list[Message] = []  # delivered while paused (a partition assigned mid-retry)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sink-insert")
-        self._inflight: tuple[list[Part], Future[list[DeadLetter]]] | None = None
+        self._inflight: tuple[list[Batch], Future[list[DeadLetter]]] | None = None
+        self._replays: list[Batch] = []  # recorded by the last owner, to land before anything else
         self._stop = threading.Event()
         self.assigned = threading.Event()
 
@@ -102,19 +103,18 @@ class SinkConsumer:
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         if not partitions:
             return
-        state = recovery.committed_plans(consumer, partitions, _RECOVERY_TIMEOUT_S)
-        ends = {tp: offset for tp, (offset, _) in state.items() if offset > 0}
-        windows = recovery.rebuild_windows(
-            self._shared, self._group_id, ends, self._window_messages, _RECOVERY_TIMEOUT_S
+        rec = recovery.recover(
+            consumer, self._shared, self._group_id, partitions, self._window_messages, _RECOVERY_TIMEOUT_S
         )
-        for tp, (offset, ranges) in sorted(state.items()):
-            self._batcher.assign(tp, ranges, windows.get(tp))
-            if ranges:
-                log.info(
-                    "partition %s:%d resumes at %d replaying the planned batch %s",
-                    *tp, offset, recovery.describe(ranges),
-                )  # fmt: skip
-        self._assigned |= set(state)
+        starts = []
+        for tp in partitions:
+            key = (tp.topic, tp.partition)
+            self._batcher.assign(key, rec.windows.get(key))
+            start = rec.starts.get(key, -1)
+            starts.append(TopicPartition(tp.topic, tp.partition, start) if start >= 0 else tp)
+        self._replays += rec.replays
+        consumer.incremental_assign(starts)  # explicit: a partition resumes after its replayed batch
+        self._assigned |= {(tp.topic, tp.partition) for tp in partitions}
         if self._paused:
             consumer.pause(partitions)  # joined mid-retry: stay paused with the rest
         self.assigned.set()
@@ -177,63 +177,86 @@ class SinkConsumer:
                 raise SinkError(f"partition {msg.partition()} went back: {exc}; restart to rebuild") from exc
 
     def flush(self, wait: bool = True) -> None:
-        """Hand the parts that can land to the insert thread, after finishing the ones in flight.
+        """Hand the batch cut now to the insert thread, after finishing the one in flight.
 
         The insert of batch k runs (chDB and the network release the GIL) while batch k+1 is
-        consumed and decoded; batch k is committed before batch k+1 is planned and handed over, so
-        plans and commits stay in offset order. `wait=True` (shutdown, rebalance) also finishes
-        the batch handed over.
+        consumed and decoded; batch k is committed before batch k+1 is planned and handed over,
+        so plans and commits stay in offset order. Batches recorded by a partition's last owner
+        land before anything new. `wait=True` (shutdown, rebalance) also finishes the batch handed
+        over.
         """
         self._finish_inflight()
+        self._land_replays()
         parts = self._batcher.cut()
         if parts:
-            parts = self._planned(parts)
-        if parts:
-            self._inflight = (parts, self._pool.submit(self._land, parts))
+            planned = self._planned(parts)
+            if planned:
+                self._inflight = (planned, self._pool.submit(self._land, planned))
         if wait:
             self._finish_inflight()
 
-    def _planned(self, parts: list[Part]) -> list[Part]:
-        """Record the parts' ranges in Kafka (retrying); the parts of partitions still held."""
+    def _planned(self, parts: list[Part]) -> list[Batch]:
+        """Record the batches' plans in Kafka (retrying); the batches of partitions still held."""
         self._flushing = True
         try:
-            return self._retrying(lambda: self._record_plan(parts))
+            return self._retrying(lambda: self._record_plans(parts))
         finally:
             self._flushing = False
 
-    def _record_plan(self, parts: list[Part]) -> list[Part]:
+    def _record_plans(self, parts: list[Part]) -> list[Batch]:
         live = [p for p in parts if (p.topic, p.partition) in self._assigned]
         if len(live) < len(parts):
             log.info("left %d part(s) of partitions given up to their new owner", len(parts) - len(live))
-        ranges: dict[TP, list[plan.Range]] = {}
-        for p in live:
-            ranges.setdefault((p.topic, p.partition), []).append(p.range)
-        offsets = [TopicPartition(t, n, r[0].first, metadata=plan.encode(r)) for (t, n), r in ranges.items()]
+        planned = batches(live)
+        offsets = [
+            TopicPartition(p.topic, p.partition, p.first, metadata=b.plan.encode())
+            for b in planned
+            for p in b.parts
+        ]
         if offsets:
             try:
                 self._consumer.commit(offsets=offsets, asynchronous=False)
             except KafkaException as exc:
                 raise PlanNotRecorded(f"planned batch not recorded: {exc}") from exc
-        return live
+        return planned
+
+    def _land_replays(self) -> None:
+        """Land the batches the last owners recorded and did not commit, then commit past them."""
+        while self._replays:
+            batch = self._replays[0]
+            self._flushing = True
+            try:
+                dead = self._retrying(lambda b=batch: self._land([b]))  # type: ignore[misc]
+                self._dlq.send(dead)
+                self._commit([batch])
+            finally:
+                self._flushing = False
+            self._replays.pop(0)
+            log.info(
+                "landed the recorded batch %s again (a replay; ClickHouse keeps one copy)",
+                batch.plan.encode(),
+            )
 
     def _finish_inflight(self) -> None:
-        """Wait for the parts in flight; retry them here on transient errors; DLQ; commit."""
+        """Wait for the batches in flight; retry them here on transient errors; DLQ; commit."""
         if self._inflight is None:
             return
-        parts, future = self._inflight
+        planned, future = self._inflight
         self._flushing = True
         try:
             try:
                 dead = future.result()
             except TransientInsertError:
-                dead = self._retrying(lambda: self._land(parts))
-            self._guard.check(sum(p.messages for p in parts), len(dead))
+                dead = self._retrying(lambda: self._land(planned))
+            messages = sum(b.messages for b in planned)
+            self._guard.check(messages, len(dead))
             self._dlq.send(dead)
-            self._commit(parts)
+            self._commit(planned)
         finally:
             self._flushing = False
             self._inflight = None
-        SINK_BATCH_ROWS.observe(sum(p.messages for p in parts))
+        SINK_BATCH_ROWS.observe(messages)
+        parts = [p for b in planned for p in b.parts]
         duplicates = sum(p.duplicates for p in parts)
         if duplicates:
             SINK_DUPLICATES.inc(duplicates)
@@ -243,16 +266,16 @@ class SinkConsumer:
                 max(p.farthest_duplicate for p in parts),
             )
 
-    def _land(self, parts: list[Part]) -> list[DeadLetter]:
-        """Insert every part, in order, into every table; the dead letters of all of them."""
+    def _land(self, planned: list[Batch]) -> list[DeadLetter]:
+        """Insert every batch, in order, into every table; the dead letters of all of them."""
         dead: list[DeadLetter] = []
-        for part in parts:
-            letters = land_part(part, self._writers)
-            refused = len(letters) - len(part.dead)
+        for batch in planned:
+            letters = land_batch(batch, self._writers)
+            refused = len(letters) - len(batch.dead)
             if refused:
                 SINK_ERRORS.labels("data").inc()
                 log.warning(
-                    "ClickHouse refused %d of %d rows; sending them to the DLQ", refused, len(part.events)
+                    "ClickHouse refused %d of %d rows; sending them to the DLQ", refused, len(batch.events)
                 )
             dead += letters
         return dead
@@ -295,12 +318,12 @@ class SinkConsumer:
             self._consumer.resume(self._consumer.assignment())
             self._paused = False
 
-    def _commit(self, parts: list[Part]) -> None:
+    def _commit(self, planned: list[Batch]) -> None:
         """Commit past each part, for partitions still held: a partition given up meanwhile is its
         new owner's to commit (ours could move its offset backwards)."""
         ends: dict[TP, int] = {}
-        for p in parts:
-            ends[(p.topic, p.partition)] = p.last + 1
+        for p in (p for b in planned for p in b.parts):
+            ends[(p.topic, p.partition)] = max(ends.get((p.topic, p.partition), 0), p.last + 1)
         offsets = [TopicPartition(t, n, o) for (t, n), o in sorted(ends.items()) if (t, n) in self._assigned]
         if not offsets:
             return
@@ -308,7 +331,7 @@ class SinkConsumer:
             self._consumer.commit(offsets=offsets, asynchronous=False)
         except KafkaException as exc:
             # The plan stays recorded: whoever replays these parts cuts them alike, ClickHouse drops them.
-            log.warning("offset commit failed (%s); the parts will be replayed and deduplicated", exc)
+            log.warning("offset commit failed (%s); the batch will be replayed and deduplicated", exc)
             return
         for tp in offsets:
             self._record_lag(tp)

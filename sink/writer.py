@@ -1,13 +1,14 @@
 """Columnar inserts through one reused insert context per table, and isolation of refused rows.
 
-One part (one partition's offset range, `sink.batch.Part`) becomes one insert per table, whose
-deduplication token names the table, the partition and the range: a replay of the part (re-cut
-exactly, `sink.plan`) is dropped by ClickHouse instead of counted twice, and the materialized
-views drop it too (`deduplicate_blocks_in_dependent_materialized_views`). When ClickHouse refuses
-rows for their data, `land` bisects: halves that insert cleanly land (each with a token of its
-own, derived from the part's token and its row range), and the rows that fail alone are returned
-with the reason, for the DLQ. Sessions are written from the events that landed, so the same rows
-are refused on a replay and every token stays valid.
+A batch (`sink.batch.Batch`: the parts of every partition cut together) becomes one insert per
+table, whose deduplication token names the table and the batch's plan (its offset range on every
+partition): a replay of the batch, re-cut exactly from the recorded plan (`sink.plan`), is
+dropped by ClickHouse instead of counted twice, and the materialized views drop it too
+(`deduplicate_blocks_in_dependent_materialized_views`). When ClickHouse refuses rows for their
+data, `land` bisects: halves that insert cleanly land (each with a token of its own, derived from
+the batch's and its row range), and the rows that fail alone are returned with the reason, for the
+DLQ. Sessions are written from the events that landed, so the same rows are refused on a replay
+and every token stays valid.
 """
 
 from __future__ import annotations
@@ -34,12 +35,12 @@ from sink.rows import (
 )
 
 if TYPE_CHECKING:
-    from sink.batch import Part
+    from sink.batch import Batch
 
 EVENTS, FILTERED, SESSIONS = "events", "filtered_hits_queue", "session_versions"
 # Views drop a replayed block as the table does; they run side by side rather than one after
 # another (with any view attached, a serial insert was ~40% slower on this machine).
-_INSERT_SETTINGS = {"deduplicate_blocks_in_dependent_materialized_views": 1, "parallel_view_processing": 1}
+INSERT_SETTINGS = {"deduplicate_blocks_in_dependent_materialized_views": 1, "parallel_view_processing": 1}
 
 ToColumns = Callable[[list[Record]], list[Sequence[Any]]]
 
@@ -56,7 +57,7 @@ class TableWriter:
         self._lock = lock  # chDB runs one query at a time per process; the HTTP interface shares it
         self._to_columns = to_columns
         self._context = client.create_insert_context(
-            table, column_names=list(columns), column_oriented=True, settings=dict(_INSERT_SETTINGS)
+            table, column_names=list(columns), column_oriented=True, settings=dict(INSERT_SETTINGS)
         )
 
     def insert(self, records: list[Record], token: str) -> None:
@@ -85,20 +86,23 @@ def writers(client: Client, lock: threading.Lock) -> dict[str, TableWriter]:
     }
 
 
-def land_part(part: Part, tables: dict[str, TableWriter]) -> list[DeadLetter]:
-    """Insert one part into every table; its dead letters (undecodable and refused rows).
+def land_batch(batch: Batch, tables: dict[str, TableWriter]) -> list[DeadLetter]:
+    """Insert one batch into every table; its dead letters (undecodable and refused rows).
 
     Events first: the sessions rows come from the events that landed, so an event ClickHouse
     refuses shapes no session. Sessions and filtered hits carry no constraint; a refusal there is
     a bug, raised as a DataInsertError that stops the sink."""
-    refused = land(part.events, part.token, tables[EVENTS].insert)
+    token = batch.plan.token
+    events = batch.events
+    refused = land(events, token, tables[EVENTS].insert)
     gone = {i for i, _ in refused}
-    landed = [r for i, r in enumerate(part.events) if i not in gone]
-    for table, rows in ((SESSIONS, latest_sessions(landed)), (FILTERED, part.filtered)):
-        bad = land(rows, part.token, tables[table].insert)
+    landed = [r for i, r in enumerate(events) if i not in gone]
+    for table, rows in ((SESSIONS, latest_sessions(landed)), (FILTERED, batch.filtered)):
+        bad = land(rows, token, tables[table].insert)
         if bad:
             raise DataInsertError(f"{table} refused rows: {bad[0][1]}")
-    return part.dead + [part.event_sources[i].letter(reason, "refused") for i, reason in refused]
+    sources = batch.event_sources
+    return batch.dead + [sources[i].letter(reason, "refused") for i, reason in refused]
 
 
 def land(rows: Sequence[Any], token: str, insert: Callable[[Any, str], None]) -> list[tuple[int, str]]:

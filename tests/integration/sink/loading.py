@@ -1,4 +1,4 @@
-"""Load events into ClickHouse through the sink's real insert path (cut into parts → land)."""
+"""Load events into ClickHouse through the sink's real insert path (cut into batches → land)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from clickhouse_connect.driver.client import Client
 
 from bench.sink_data import encoded
 from schemas.events import EnrichedEvent
-from sink.batch import Batcher
-from sink.writer import land_part, writers
+from sink.batch import Batch, Batcher
+from sink.writer import land_batch, writers
 
 # Every table whose contents must not change when a part is replayed, with a query that
 # counts what an analyst would see in it.
@@ -52,19 +52,19 @@ class _Msg:
 
 
 def load(client: Client, evs: list[EnrichedEvent], topic: str, batch: int = 5000) -> None:
-    """As if `evs` were read from partition 0 of `topic`: parts of `batch` offsets, each landed
-    with tokens naming its range (so loading the same events under the same name twice is a
+    """As if `evs` were read from partition 0 of `topic`: batches of `batch` offsets, each landed
+    with a token naming its range (so loading the same events under the same name twice is a
     replay)."""
     tables = writers(client, threading.Lock())
     batcher = Batcher(window_offsets=100_000)
-    batcher.assign((topic, 0), [])
+    batcher.assign((topic, 0))
     for offset, value in enumerate(encoded(evs)):
         batcher.take(_Msg(topic, offset, value))
         if (offset + 1) % batch == 0:
-            for part in batcher.cut():
-                assert not land_part(part, tables)
-    for part in batcher.cut():
-        assert not land_part(part, tables)
+            assert not land_batch(Batch(batcher.cut()), tables)
+    parts = batcher.cut()
+    if parts:
+        assert not land_batch(Batch(parts), tables)
 
 
 def snapshot(query: Any) -> dict[str, Any]:

@@ -57,11 +57,12 @@ def test_every_event_lands_once_and_every_derived_table_agrees(
         assert sink.stop() == 0
 
 
-def test_sink_killed_mid_stream_replays_its_planned_batch_exactly(
+def test_sink_killed_mid_stream_replays_its_recorded_batch_exactly(
     pipeline_env: PipelineEnv, ch_client: Client
 ) -> None:
     """kill -9 while a batch is planned and in flight: the restarted sink re-cuts it at the recorded
-    ranges with the same tokens, so not one physical row is doubled, in `events` or any view."""
+    ranges and lands it with the same token, so not one physical row is doubled, in `events` or
+    any view."""
     evs = events(30_000, seed=32)
     topic = pipeline_env.topics["enriched"]
     n = produce(pipeline_env.bootstrap, topic, encoded(evs))
@@ -81,7 +82,7 @@ def test_sink_killed_mid_stream_replays_its_planned_batch_exactly(
             assert committed(pipeline_env.bootstrap, group, topic) < n, "killed too late to prove anything"
             sink.start()
             wait_for(sink.ready, 90, "restarted sink assigned")
-            replays = sink.service.output().count("replaying the planned batch") if sink.service else 0
+            replays = sink.service.output().count("landed the recorded batch") if sink.service else 0
             if replays:
                 break
         assert replays, "no restart replayed a recorded plan"

@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bench.sink_data import encoded, events
-from sink.batch import Batcher
+from sink.batch import Batch, Batcher
 from sink.errors import DataInsertError, TransientInsertError
-from sink.writer import EVENTS, FILTERED, SESSIONS, land, land_part
+from sink.writer import EVENTS, FILTERED, SESSIONS, land, land_batch
 
 
 class FakeTable:
@@ -65,21 +65,22 @@ class Recorder:
         self.inserts.append((token, list(rows)))
 
 
-def test_a_part_lands_in_every_table_with_tokens_naming_its_range_and_sessions_of_landed_events() -> None:
+def test_a_batch_lands_in_every_table_with_its_plan_token_and_sessions_of_landed_events() -> None:
     evs = [e for e in events(60, seed=8) if not e.filtered_reason and e.session is not None and not e.is_bot]
     b = Batcher(1000)
-    b.assign(("t", 2), [])
+    b.assign(("t", 2))
     for offset, value in enumerate(encoded(evs), 100):
         b.take(_Msg(value, offset))
-    (part,) = b.cut()
+    batch = Batch(b.cut())
+    (part,) = batch.parts
     refused = part.events[3].offset
     tables = {EVENTS: Recorder({refused}), SESSIONS: Recorder(), FILTERED: Recorder()}
-    letters = land_part(part, tables)  # type: ignore[arg-type]
+    letters = land_batch(batch, tables)  # type: ignore[arg-type]
     assert [d.offset for d in letters] == [refused] and letters[0].kind == "refused"
     tokens = [t for t, _ in tables[EVENTS].inserts]
-    assert tokens[0].startswith(f"t:2:100-{99 + len(evs)}#")  # bisected: the part's token, a row range
+    assert tokens[0].startswith(f"{batch.plan.token}#")  # bisected: the batch's token and a row range
     ((token, sessions),) = tables[SESSIONS].inserts
-    assert token == f"t:2:100-{99 + len(evs)}"
+    assert token == batch.plan.token
     latest: dict[str | None, int] = {}
     for r in part.events:
         if r.offset != refused:
