@@ -32,8 +32,7 @@ RAW_SESSIONS = f"""(
         argMin(toString(referrer_host), (NOT is_new_session, event_time)) AS referrer_host,
         argMin(toString(country), (NOT is_new_session, event_time)) AS country,
         argMin(toString(device_type), (NOT is_new_session, event_time)) AS device_type,
-        argMin(toString(browser), (NOT is_new_session, event_time)) AS browser,
-        argMin(toString(os), (NOT is_new_session, event_time)) AS os
+        argMin(toString(browser), (NOT is_new_session, event_time)) AS browser
     FROM events
     WHERE {RAW_30D} AND session_id != ''
     GROUP BY session_id
@@ -115,18 +114,23 @@ QUERIES: dict[str, tuple[str, str]] = {
         f"FROM {RAW_SESSIONS} WHERE utm_campaign != '' "
         "GROUP BY ALL ORDER BY n DESC, utm_campaign, utm_source, utm_medium",
     ),
-    "countries (sessions)": (
-        f"SELECT country, count() AS n FROM {SESSIONS_30D} GROUP BY country ORDER BY n DESC, country",
-        f"SELECT country, count() AS n FROM {RAW_SESSIONS} GROUP BY country ORDER BY n DESC, country",
+    "countries (sessions, bounce rate)": (
+        f"SELECT country, count() AS n, round(countIf(is_bounce) / n, 4) FROM {SESSIONS_30D} "
+        "GROUP BY country ORDER BY n DESC, country",
+        f"SELECT country, count() AS n, round(countIf(is_bounce) / n, 4) FROM {RAW_SESSIONS} "
+        "GROUP BY country ORDER BY n DESC, country",
     ),
-    "devices, browsers, OS (sessions)": (
-        "SELECT d.1 AS dimension, d.2 AS value, count() AS n FROM sessions_view ARRAY JOIN "
-        "[('browser', toString(browser)), ('device', toString(device_type)), ('os', toString(os))] AS d "
-        "WHERE site_id = {site} AND session_date >= today() - 30 "
-        "GROUP BY ALL ORDER BY dimension, n DESC, value",
-        "SELECT d.1 AS dimension, d.2 AS value, count() AS n FROM "
-        f"{RAW_SESSIONS} ARRAY JOIN [('browser', browser), ('device', device_type), ('os', os)] AS d "
-        "GROUP BY ALL ORDER BY dimension, n DESC, value",
+    "devices and browsers (sessions)": (
+        f"SELECT device_type, browser, count() AS n FROM {SESSIONS_30D} "
+        "GROUP BY device_type, browser ORDER BY n DESC, device_type, browser",
+        f"SELECT device_type, browser, count() AS n FROM {RAW_SESSIONS} "
+        "GROUP BY device_type, browser ORDER BY n DESC, device_type, browser",
+    ),
+    "languages (pageviews)": (
+        "SELECT value, sum(pageviews) AS pv FROM breakdown_daily WHERE site_id = {site} "
+        "AND dimension = 'language' AND day >= today() - 30 GROUP BY value ORDER BY pv DESC, value",
+        "SELECT toString(language) AS l, count() AS pv FROM events "
+        f"WHERE {RAW_30D} AND event_type = 'pageview' GROUP BY l ORDER BY pv DESC, l",
     ),
     "custom events": (
         "SELECT event_name, sum(events) AS n FROM custom_events_daily WHERE site_id = {site} "
