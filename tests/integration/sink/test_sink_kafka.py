@@ -82,10 +82,11 @@ def test_sink_killed_mid_stream_replays_its_recorded_batch_exactly(
             assert committed(pipeline_env.bootstrap, group, topic) < n, "killed too late to prove anything"
             sink.start()
             wait_for(sink.ready, 90, "restarted sink assigned")
-            replays = sink.service.output().count("landed the recorded batch") if sink.service else 0
+            replays = sink.service.output().count("re-cut the recorded batch") if sink.service else 0
             if replays:
                 break
-        assert replays, "no restart replayed a recorded plan"
+        log = sink.service.output()[-3000:] if sink.service else ""
+        assert replays, f"no restart replayed a recorded batch:\n{log}"
         wait_for(lambda: committed(pipeline_env.bootstrap, group, topic) == n, 180, "the rest after restart")
         assert sink.count("SELECT count() FROM events") == sink.count() == _stored(evs)
         assert sink.snapshot() == _expected(ch_client, evs)
