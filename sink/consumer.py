@@ -147,8 +147,8 @@ class SinkConsumer:
                 self._consume_once()
                 if self._inflight is not None and self._inflight[1].done():
                     self._finish_inflight()
-                if self._batcher.due(self._max_rows, self._max_seconds):
-                    self.flush(wait=False)
+                if self._replays or self._batcher.due(self._max_rows, self._max_seconds):
+                    self.flush(wait=False)  # a recorded batch to land again is always due
             self.flush()
         finally:
             self._pool.shutdown(wait=True)

@@ -8,11 +8,12 @@ import time
 import pytest
 from click.testing import CliRunner
 from clickhouse_connect.driver.client import Client
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Producer, TopicPartition
 
 from bench.analytics_checks import mismatches
 from bench.sink_data import encoded, events
 from hitstream.cli import main
+from sink.plan import Plan, Range
 from tests.conftest import PipelineEnv
 from tests.integration.sink.loading import COUNTS, load
 from tests.integration.sink.running import SinkProcess, committed, end_offsets, produce, read_topic
@@ -91,6 +92,29 @@ def test_sink_killed_mid_stream_replays_its_recorded_batch_exactly(
         assert sink.count("SELECT count() FROM events") == sink.count() == _stored(evs)
         assert sink.snapshot() == _expected(ch_client, evs)
         assert _exact(sink) == {}
+    finally:
+        sink.stop()
+
+
+def test_a_batch_a_dead_sink_recorded_is_landed_by_the_next_even_if_nothing_new_arrives(
+    pipeline_env: PipelineEnv,
+) -> None:
+    evs = events(900, seed=38)
+    topic, group = pipeline_env.topics["enriched"], f"{pipeline_env.name}-sink"
+    _produce_to(pipeline_env.bootstrap, topic, [(v, i % 3) for i, v in enumerate(encoded(evs))])
+    plan = Plan.of(topic, {p: Range(0, 299) for p in range(3)})  # recorded, never inserted, never committed
+    dead = Consumer({"bootstrap.servers": pipeline_env.bootstrap, "group.id": group})
+    dead.commit(
+        offsets=[TopicPartition(topic, p, 0, metadata=plan.encode()) for p in range(3)], asynchronous=False
+    )
+    dead.close()
+    sink = SinkProcess(pipeline_env).start()
+    try:
+        wait_for(
+            lambda: committed(pipeline_env.bootstrap, group, topic) == 900, 120, "the recorded batch landed"
+        )
+        assert sink.count("SELECT count() FROM events") == _stored(evs)
+        assert sink.service is not None and "landed the recorded batch" in sink.service.output()
     finally:
         sink.stop()
 
