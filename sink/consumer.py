@@ -29,16 +29,16 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 
 from common import kafka
-from common.metrics import CONSUMER_LAG, SINK_BATCH_ROWS, SINK_ERRORS
+from common.metrics import SINK_BATCH_ROWS, SINK_ERRORS
 from common.settings import SharedSettings
-from sink import recovery
+from sink import commits, recovery
 from sink.batch import TP, Batch, Batcher, Part, batches
 from sink.dedup import OffsetsWentBack
 from sink.dlq import DeadLetter, DeadLetterProducer, SpikeGuard
-from sink.errors import PlanNotRecorded, SinkError, TransientError, TransientInsertError
+from sink.errors import SinkError, TransientError, TransientInsertError
 from sink.metrics import SINK_DUPLICATES
 from sink.writer import TableWriter, land_batch
 
@@ -208,16 +208,7 @@ class SinkConsumer:
         if len(live) < len(parts):
             log.info("left %d part(s) of partitions given up to their new owner", len(parts) - len(live))
         planned = batches(live)
-        offsets = [
-            TopicPartition(p.topic, p.partition, p.first, metadata=b.plan.encode())
-            for b in planned
-            for p in b.parts
-        ]
-        if offsets:
-            try:
-                self._consumer.commit(offsets=offsets, asynchronous=False)
-            except KafkaException as exc:
-                raise PlanNotRecorded(f"planned batch not recorded: {exc}") from exc
+        commits.record_plans(self._consumer, planned)
         return planned
 
     def _land_replays(self) -> None:
@@ -228,7 +219,7 @@ class SinkConsumer:
             try:
                 dead = self._retrying(lambda b=batch: self._land([b]))  # type: ignore[misc]
                 self._dlq.send(dead)
-                self._commit([batch])
+                commits.commit_past(self._consumer, [batch], self._assigned)
             finally:
                 self._flushing = False
             self._replays.pop(0)
@@ -251,7 +242,7 @@ class SinkConsumer:
             messages = sum(b.messages for b in planned)
             self._guard.check(messages, len(dead))
             self._dlq.send(dead)
-            self._commit(planned)
+            commits.commit_past(self._consumer, planned, self._assigned)
         finally:
             self._flushing = False
             self._inflight = None
@@ -317,29 +308,3 @@ class SinkConsumer:
         if self._paused:
             self._consumer.resume(self._consumer.assignment())
             self._paused = False
-
-    def _commit(self, planned: list[Batch]) -> None:
-        """Commit past each part, for partitions still held: a partition given up meanwhile is its
-        new owner's to commit (ours could move its offset backwards)."""
-        ends: dict[TP, int] = {}
-        for p in (p for b in planned for p in b.parts):
-            ends[(p.topic, p.partition)] = max(ends.get((p.topic, p.partition), 0), p.last + 1)
-        offsets = [TopicPartition(t, n, o) for (t, n), o in sorted(ends.items()) if (t, n) in self._assigned]
-        if not offsets:
-            return
-        try:
-            self._consumer.commit(offsets=offsets, asynchronous=False)
-        except KafkaException as exc:
-            # The plan stays recorded: whoever replays these parts cuts them alike, ClickHouse drops them.
-            log.warning("offset commit failed (%s); the batch will be replayed and deduplicated", exc)
-            return
-        for tp in offsets:
-            self._record_lag(tp)
-
-    def _record_lag(self, tp: TopicPartition) -> None:
-        try:
-            _, high = self._consumer.get_watermark_offsets(tp, cached=True)
-        except KafkaException:
-            return
-        if high >= 0:
-            CONSUMER_LAG.labels("sink", tp.topic, str(tp.partition)).set(max(high - tp.offset, 0))
