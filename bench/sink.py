@@ -2,8 +2,10 @@
 
     .venv/bin/python -m bench.sink [--rows 200000] [--batch-rows 20000]
 
-1. Baseline: clickhouse-connect inserts the same rows (already built, in memory) straight into a
-   fresh, migrated chDB database, in batches of --batch-rows, through the same schema and MVs.
+1. Baseline: clickhouse-connect inserts the same rows (already built as columns, in memory)
+   straight into a fresh, migrated chDB database, in batches of --batch-rows, through the same
+   schema and views, with the sink's insert settings and a deduplication token per insert: the
+   events, the latest session version per session of each batch, the filtered hits.
 2. Sink: the same events, JSON-encoded, are produced to a fresh enriched topic; one `hitstream
    sink` process (own chDB dir) consumes them. Rate = rows committed between the sink's first and
    last offset commit, divided by the time between them (start-up and migrations excluded).
@@ -30,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 
 from bench.sink_data import encoded, events
 from common.clickhouse import connect
@@ -38,7 +40,17 @@ from common.local_kafka import LocalKafka
 from common.settings import SharedSettings
 from sink import migrate
 from sink.batch import decode
-from sink.rows import COLUMNS, FILTERED_COLUMNS, Record, event_columns, filtered_columns
+from sink.rows import (
+    COLUMNS,
+    FILTERED_COLUMNS,
+    SESSION_COLUMNS,
+    Record,
+    event_columns,
+    filtered_columns,
+    latest_sessions,
+    session_columns,
+)
+from sink.writer import INSERT_SETTINGS
 
 PARTITIONS = 6
 HITSTREAM = str(Path(sys.executable).with_name("hitstream"))
@@ -61,17 +73,20 @@ def direct_insert(values: list[bytes], batch_rows: int, root: Path) -> float:
     for i, v in enumerate(values):
         table, record = decode(v, i % PARTITIONS, i)
         records[table].append(record)
-    batches = [
-        (table, names, to_columns(data[lo : lo + batch_rows]))
-        for table, names, to_columns, data in (
-            ("events", COLUMNS, event_columns, records["events"]),
-            ("filtered_hits_queue", FILTERED_COLUMNS, filtered_columns, records["filtered"]),
-        )
-        for lo in range(0, len(data), batch_rows)
-    ]
+    batches = []
+    for table, names, to_columns, data in (
+        ("events", COLUMNS, event_columns, records["events"]),
+        ("filtered_hits_queue", FILTERED_COLUMNS, filtered_columns, records["filtered"]),
+    ):
+        for lo in range(0, len(data), batch_rows):
+            batches.append((table, names, to_columns(data[lo : lo + batch_rows])))
+            if table == "events":
+                latest = latest_sessions(data[lo : lo + batch_rows])
+                batches.append(("session_versions", SESSION_COLUMNS, session_columns(latest)))
     started = time.perf_counter()  # only the inserts: rows are built before the clock starts
-    for table, names, columns in batches:
-        client.insert(table, columns, column_names=list(names), column_oriented=True)
+    for n, (table, names, columns) in enumerate(batches):
+        settings = {**INSERT_SETTINGS, "insert_deduplication_token": f"{table}/direct/{n}"}
+        client.insert(table, columns, column_names=list(names), column_oriented=True, settings=settings)
     elapsed = time.perf_counter() - started
     client.close()
     return len(values) / elapsed
@@ -90,7 +105,12 @@ def produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
 
 
 def committed(consumer: Consumer, topic: str) -> int:
-    tps = consumer.committed([TopicPartition(topic, p) for p in range(PARTITIONS)], timeout=10)
+    """Sum of the group's committed offsets; -1 when the coordinator does not answer this time
+    (NOT_COORDINATOR while it moves or loads: the caller polls again)."""
+    try:
+        tps = consumer.committed([TopicPartition(topic, p) for p in range(PARTITIONS)], timeout=10)
+    except KafkaException:
+        return -1
     return sum(max(tp.offset, 0) for tp in tps)
 
 
@@ -131,7 +151,7 @@ def sink_rate(sink: SinkUnderTest, bootstrap: str, values: list[bytes]) -> float
         if time.monotonic() > deadline or sink.proc.poll() is not None:
             raise SystemExit(f"sink did not finish (exit {sink.proc.poll()}); see {sink.log.name}")
         n = committed(watcher, topic)
-        if n and (not samples or n != samples[-1][1]):
+        if n > 0 and (not samples or n != samples[-1][1]):
             samples.append((time.monotonic(), n))
         time.sleep(0.02)
     watcher.close()

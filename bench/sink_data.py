@@ -1,8 +1,10 @@
 """Realistic enriched events for the sink's tests, doc examples and benchmark.
 
 Deterministic for a seed: a few sites, visitors with sessions of several pageviews, referrers,
-UTM campaigns, countries, devices, custom events with properties, some bots and some
-vendor-filtered hits. Times are spread over the `days` before `end`.
+UTM campaigns, countries, devices, custom events with properties, some bots, some anonymous
+pageviews (no visitor, no session) and some vendor-filtered hits. Times are spread over the `days`
+before `end`. Every event with a session carries the session as of that event (contract v2), as
+the processors emit it: the first event's attribution, pageviews so far, entry and exit page.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from schemas.events import EnrichedEvent, EventType, PerfMetrics, Vendor
+from schemas.events import EnrichedEvent, EventType, PerfMetrics, SessionSnapshot, Vendor
 
 PAGES = ["/", "/pricing", "/docs", "/blog/launch", "/signup", "/about", "/docs/install"]
 REFERRERS = [("", "direct"), ("www.google.com", "organic_search"), ("news.ycombinator.com", "referral"),
@@ -47,51 +49,63 @@ def _session(rng: random.Random, site: str, start: datetime, end: datetime) -> I
     country, city = rng.choice(GEO)
     device, browser, os_name = rng.choice(DEVICES)
     bot = rng.random() < 0.05
-    t = start
-    for seq in range(rng.choice([1, 1, 2, 3, 4, 6])):
+    attribution: dict[str, Any] = dict(
+        referrer_host=ref_host or None, channel=channel, utm_source=src or None, utm_medium=medium or None,
+        utm_campaign=campaign or None, country=country, city=city, device_type=device, browser=browser,
+        os=os_name,
+    )  # fmt: skip
+    t, seq, pageviews, entry, exit_page = start, 0, 0, "", ""
+    for n in range(rng.choice([1, 1, 2, 3, 4, 6])):
         if t > end:
             return
+        page = rng.choice(PAGES)
+        seq, pageviews = seq + 1, pageviews + 1
+        entry, exit_page = entry or page, page
         common: dict[str, Any] = dict(
             vendor=Vendor.SWETRIX,
             site_id=site,
             event_time=t,
             received_at=t + timedelta(milliseconds=40),
             hostname=f"{site}.com",
-            page_path=rng.choice(PAGES),
-            referrer_host=ref_host or None,
+            page_path=page,
             referrer=f"https://{ref_host}/" if ref_host else None,
-            channel=channel,
-            utm_source=src or None,
-            utm_medium=medium or None,
-            utm_campaign=campaign or None,
-            country=country,
-            city=city,
-            device_type=device,
-            browser=browser,
-            os=os_name,
             language="en-US",
             screen_width=1920,
             screen_height=1080,
             visitor_key=visitor,
             session_id=session,
-            is_new_session=seq == 0,
-            session_seq=seq,
-            is_unique=seq == 0,
             is_bot=bot,
             bot_reason="crawler" if bot else None,
+            **attribution,
         )
-        yield EnrichedEvent(event_id=_uuid7(rng, t), event_type=EventType.PAGEVIEW, perf=_perf(rng), **common)
+        snap = dict(started=start, last_seen=t, entry_page=entry, exit_page=exit_page, **attribution)
+        yield EnrichedEvent(
+            event_id=_uuid7(rng, t), event_type=EventType.PAGEVIEW, perf=_perf(rng), is_new_session=n == 0,
+            session_seq=seq, is_unique=n == 0, session=SessionSnapshot(pageviews=pageviews, **snap), **common,
+        )  # fmt: skip
         if rng.random() < 0.25:
             props = {"plan": rng.choice(["free", "pro"]), "button": rng.choice(["hero", "footer"])}
             t += timedelta(seconds=rng.randint(1, 20))
+            seq += 1
+            snap["last_seen"] = t
             yield EnrichedEvent(
-                event_id=_uuid7(rng, t),
-                event_type=EventType.CUSTOM,
-                event_name=rng.choice(["signup", "download"]),
-                properties=props,
-                **common,
-            )
+                event_id=_uuid7(rng, t), event_type=EventType.CUSTOM,
+                event_name=rng.choice(["signup", "download"]), properties=props, session_seq=seq,
+                session=SessionSnapshot(pageviews=pageviews, **snap),
+                **{**common, "event_time": t, "received_at": t + timedelta(milliseconds=40)},
+            )  # fmt: skip
         t += timedelta(seconds=rng.randint(5, 300))
+
+
+def _anonymous(rng: random.Random, site: str, when: datetime) -> EnrichedEvent:
+    """A pageview a backend relayed without the visitor's IP: no visitor, no session."""
+    unique = rng.random() < 0.4
+    return EnrichedEvent(
+        event_id=_uuid7(rng, when), vendor=Vendor.SIMPLE_ANALYTICS, site_id=site,
+        event_type=EventType.PAGEVIEW, event_time=when, received_at=when + timedelta(milliseconds=40),
+        hostname=f"{site}.com", page_path=rng.choice(PAGES), visitor_key="", client_unique=unique,
+        is_unique=unique,
+    )  # fmt: skip
 
 
 def events(n: int, seed: int = 1, end: datetime | None = None, days: int = 3) -> list[EnrichedEvent]:
@@ -104,6 +118,9 @@ def events(n: int, seed: int = 1, end: datetime | None = None, days: int = 3) ->
         site = rng.choice(SITES)
         if rng.random() < 0.03:
             out.append(_filtered(rng, site, start))
+            continue
+        if rng.random() < 0.04:
+            out.append(_anonymous(rng, site, start))
             continue
         out.extend(_session(rng, site, start, end))
     return out[:n]

@@ -81,6 +81,11 @@ SINK_ERRORS = Counter(
     "ClickHouse insert errors, by class (transient, data).",
     ["error_class"],
 )
+SINK_DUPLICATES = Counter(
+    "hitstream_sink_duplicates_dropped",
+    "Messages the sink dropped because their event_id was in the partition's recent window (an "
+    "event the processors emitted twice).",
+)
 SINK_DLQ = Counter(
     "hitstream_sink_dead_letters_total",
     "Rows the sink sent to the DLQ, by reason.",

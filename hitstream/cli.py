@@ -185,5 +185,9 @@ from hitstream.dlq_cli import dlq as _dlq  # noqa: E402
 
 main.add_command(_dlq)
 
+from sink.rebuild_cli import rebuild_rollups as _rebuild_rollups  # noqa: E402
+
+main.add_command(_rebuild_rollups)
+
 if __name__ == "__main__":
     main()

@@ -1,7 +1,9 @@
 """The sink's exception tree and the classification of ClickHouse insert errors.
 
     SinkError                 root of everything the sink raises on purpose
-    ├── TransientInsertError  ClickHouse busy or unreachable: pause, back off, retry; no loss
+    ├── TransientError        worth retrying: pause, back off, retry; no loss
+    │   ├── TransientInsertError  ClickHouse busy or unreachable
+    │   └── PlanNotRecorded       Kafka did not take the planned batch (sink.plan); nothing inserted
     ├── DataInsertError       the rows themselves were refused: find them, DLQ them, land the rest
     ├── FatalInsertError      schema or configuration problem: retrying cannot help, stop
     └── DeadLetterSpike       too many rows dead-lettered in a window: stop instead of draining
@@ -62,8 +64,16 @@ class SinkError(RuntimeError):
     """Root of the sink's own exceptions."""
 
 
-class TransientInsertError(SinkError):
+class TransientError(SinkError):
+    """Something the sink waits out: it pauses consumption, backs off and tries again."""
+
+
+class TransientInsertError(TransientError):
     """ClickHouse could not take the insert now; it will later."""
+
+
+class PlanNotRecorded(TransientError):
+    """Kafka did not accept the commit that records a planned batch; it must not be inserted yet."""
 
 
 class DataInsertError(SinkError):

@@ -92,7 +92,24 @@ def apply_with(client: Client, directory: Path = MIGRATIONS_DIR) -> list[Migrati
         )
         log.info("applied migration %04d_%s", m.version, m.name)
         done.append(m)
+    drop_empty_legacy(client)
     return done
+
+
+def drop_empty_legacy(client: Client) -> list[str]:
+    """Drop the `legacy_*` tables migration 0007 kept if they hold no rows.
+
+    0007 renames the old state-based rollups instead of dropping them, because with a retention
+    TTL on `events` they may be the only record of old days. A database that never held data
+    (every fresh one) has nothing to keep, and an empty legacy table never fills again."""
+    rows = client.query(
+        "SELECT name FROM system.tables WHERE database = currentDatabase() "
+        "AND startsWith(name, 'legacy_') AND total_rows = 0"
+    ).result_rows
+    for (name,) in rows:
+        client.command(f"DROP TABLE IF EXISTS {quote_ident(name)}")
+        log.info("dropped %s (empty)", name)
+    return [name for (name,) in rows]
 
 
 def apply_retention(client: Client, days: int) -> None:

@@ -51,6 +51,17 @@ COLUMNS: tuple[str, ...] = (
 
 FILTERED_COLUMNS: tuple[str, ...] = ("event_id", "site_id", "vendor", "event_time", "reason")
 
+# `session_versions` (migration 0008): the session as of an event, from its SessionSnapshot.
+SESSION_COLUMNS: tuple[str, ...] = (
+    "site_id", "session_id", "visitor_key", "version", "started", "last_seen", "pageviews",
+    "entry_page", "exit_page", "referrer_host", "channel", "utm_source", "utm_medium", "utm_campaign",
+    "country", "region", "city", "device_type", "browser", "os",
+)  # fmt: skip
+_SNAPSHOT_TEXT = (
+    "entry_page", "exit_page", "referrer_host", "channel", "utm_source", "utm_medium", "utm_campaign",
+    "country", "region", "city", "device_type", "browser", "os",
+)  # fmt: skip
+
 
 class RowError(ValueError):
     """The event cannot become a row of its table; the message names the column."""
@@ -78,6 +89,8 @@ def check(e: EnrichedEvent, partition: int, offset: int) -> Record:
         v = getattr(e, name)
         if v is not None and not 0 <= v <= limit:
             raise RowError(f"{name}={v} does not fit the column (0..{limit})")
+    if e.session is not None and e.session.pageviews > 2**32 - 1:
+        raise RowError(f"session.pageviews={e.session.pageviews} does not fit the column (0..{2**32 - 1})")
     return Record(e, uid, partition, offset)
 
 
@@ -129,3 +142,38 @@ def filtered_columns(records: list[Record]) -> list[Sequence[Any]]:
         [e.event_time for e in events],
         [e.filtered_reason or "unknown" for e in events],
     ]
+
+
+def latest_sessions(records: list[Record]) -> list[Record]:
+    """Per session, the record of its latest version (highest `session_seq`) among the non-bot
+    events that carry a session: the rows `sessions` keeps. Ties keep the first (deterministic,
+    so a replayed batch yields the same rows)."""
+    best: dict[tuple[str, str], Record] = {}
+    for r in records:
+        e = r.event
+        if e.is_bot or e.session is None or not e.session_id:
+            continue
+        k = (e.site_id, e.session_id)
+        kept = best.get(k)
+        if kept is None or e.session_seq > kept.event.session_seq:
+            best[k] = r
+    return list(best.values())
+
+
+def session_columns(records: list[Record]) -> list[Sequence[Any]]:
+    """The `session_versions` columns (SESSION_COLUMNS order) of records that carry a session."""
+    events = [r.event for r in records]
+    snaps = [e.session for e in events]
+    if any(s is None for s in snaps):
+        raise ValueError("session_columns needs events that carry a session")
+    cols: list[Sequence[Any]] = [
+        [e.site_id for e in events],
+        [e.session_id or "" for e in events],
+        [e.visitor_key for e in events],
+        [e.session_seq for e in events],
+        [s.started for s in snaps],  # type: ignore[union-attr]
+        [s.last_seen for s in snaps],  # type: ignore[union-attr]
+        [s.pageviews for s in snaps],  # type: ignore[union-attr]
+    ]
+    cols += [[getattr(s, name) or "" for s in snaps] for name in _SNAPSHOT_TEXT]
+    return cols

@@ -35,6 +35,7 @@ def build_consumer(settings: SinkSettings, client: object, lock: threading.Lock)
         max_rows=settings.batch_max_rows,
         max_seconds=settings.batch_max_seconds,
         backoff_max_s=settings.retry_backoff_max_seconds,
+        window_messages=settings.dedup_window_messages,
     )
 
 

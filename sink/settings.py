@@ -64,6 +64,14 @@ class SinkSettings(BaseSettings):
     dlq_spike_window_seconds: float = Field(
         default=60.0, gt=0, description="Sliding window over which DLQ spikes are measured."
     )
+    dedup_window_messages: int = Field(
+        default=100_000,
+        ge=1,
+        description="Upstream duplicates are dropped by event_id within this many offsets of each "
+        "enriched partition (a processor worker's redelivery after a crash lands within what it "
+        "processed since its last commit: 58-78 offsets in the kill -9 runs, docs/reliability.md). "
+        "Read back from the topic when a partition is assigned; ~19 MB per full window.",
+    )
     log_level: str = Field(default="INFO", description="Log level of the sink.")
 
     @property

@@ -40,6 +40,7 @@ def _check(cfg: LoadConfig, session_split_allowance: float = 0.0) -> None:
     assert rec.unexpected == 0, f"{rec.unexpected} rows that should not exist"
     assert rec.heartbeats_ok, (rec.heartbeats_expected, rec.heartbeats_unanswered, rec.heartbeats_stored)
     assert not rec.visitor_mismatches, rec.visitor_mismatches
+    assert not rec.derived_mismatches, rec.derived_mismatches
     for site, (want, got) in rec.session_mismatches.items():
         assert want <= got <= want * (1 + session_split_allowance), (site, want, got)
 

@@ -1,4 +1,4 @@
-"""Load events into ClickHouse through the sink's real insert path (decode → rows → land)."""
+"""Load events into ClickHouse through the sink's real insert path (cut into batches → land)."""
 
 from __future__ import annotations
 
@@ -9,36 +9,62 @@ from clickhouse_connect.driver.client import Client
 
 from bench.sink_data import encoded
 from schemas.events import EnrichedEvent
-from sink.batch import decode
-from sink.rows import Record
-from sink.writer import EVENTS, FILTERED, land, writers
+from sink.batch import Batch, Batcher
+from sink.writer import land_batch, writers
 
-# Every table whose contents must not change when a batch is replayed, with a query that
-# counts what an analyst would see in it (no FINAL: the -Merge functions must be enough).
+# Every table whose contents must not change when a part is replayed, with a query that
+# counts what an analyst would see in it.
 COUNTS = {
-    "events": "SELECT count() FROM events FINAL",
+    "events": "SELECT count() FROM events",
     "events_distinct": "SELECT uniqExact(event_id) FROM events",
-    "sessions": "SELECT count(), sum(pageviews), sum(events), countIf(is_bounce), sum(duration_seconds),"
+    "sessions": "SELECT count(), sum(pageviews), countIf(is_bounce), sum(duration_seconds), sum(version),"
     " groupArraySorted(3)(entry_page), groupArraySorted(3)(exit_page) FROM sessions_view",
     "stats_hourly": "SELECT sum(pageviews), sum(events), sum(visitors), sum(sessions) FROM stats_hourly_view",
     "stats_daily": "SELECT sum(pageviews), sum(events), sum(visitors), sum(sessions) FROM stats_daily_view",
-    "breakdown_daily": "SELECT dimension, sum(pageviews), sum(visitors) FROM breakdown_daily_view"
+    "breakdown_daily": "SELECT dimension, sum(pageviews) FROM breakdown_daily_view"
     " GROUP BY dimension ORDER BY dimension",
-    "custom_events_daily": "SELECT sum(events), sum(visitors) FROM custom_events_daily_view",
+    "custom_events_daily": "SELECT sum(events) FROM custom_events_daily_view",
     "filtered_hits": "SELECT sum(hits) FROM filtered_hits_daily",
 }
 
 
-def load(client: Client, evs: list[EnrichedEvent], token: str, batch: int = 5000) -> None:
+class _Msg:
+    def __init__(self, topic: str, offset: int, value: bytes) -> None:
+        self._topic, self._offset, self._value = topic, offset, value
+
+    def topic(self) -> str:
+        return self._topic
+
+    def partition(self) -> int:
+        return 0
+
+    def offset(self) -> int:
+        return self._offset
+
+    def key(self) -> bytes | None:
+        return None
+
+    def value(self) -> bytes | None:
+        return self._value
+
+    def headers(self) -> None:
+        return None
+
+
+def load(client: Client, evs: list[EnrichedEvent], topic: str, batch: int = 5000) -> None:
+    """As if `evs` were read from partition 0 of `topic`: batches of `batch` offsets, each landed
+    with a token naming its range (so loading the same events under the same name twice is a
+    replay)."""
     tables = writers(client, threading.Lock())
-    values = encoded(evs)
-    for start in range(0, len(values), batch):
-        rows: dict[str, list[Record]] = {"events": [], "filtered": []}
-        for i, v in enumerate(values[start : start + batch], start):
-            table, record = decode(v, 0, i)
-            rows[table].append(record)
-        assert not land(rows["events"], f"{token}-{start}", tables[EVENTS].insert)
-        assert not land(rows["filtered"], f"{token}-{start}", tables[FILTERED].insert)
+    batcher = Batcher(window_offsets=100_000)
+    batcher.assign((topic, 0))
+    for offset, value in enumerate(encoded(evs)):
+        batcher.take(_Msg(topic, offset, value))
+        if (offset + 1) % batch == 0:
+            assert not land_batch(Batch(batcher.cut()), tables)
+    parts = batcher.cut()
+    if parts:
+        assert not land_batch(Batch(parts), tables)
 
 
 def snapshot(query: Any) -> dict[str, Any]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 from typing import Any
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 
 from tests.conftest import PipelineEnv
 from tests.integration.sink.loading import COUNTS
@@ -74,11 +75,19 @@ def produce(bootstrap: str, topic: str, values: Iterable[bytes], partitions: int
 
 
 def committed(bootstrap: str, group: str, topic: str, partitions: int = 3) -> int:
-    """Sum of the group's committed offsets on the topic (0 for partitions it never committed)."""
+    """Sum of the group's committed offsets on the topic (0 for partitions it never committed).
+    Retried: the group coordinator answers NOT_COORDINATOR now and then while it moves or loads."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
     try:
-        tps = consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)
-        return sum(max(tp.offset, 0) for tp in tps)
+        for attempt in range(20):
+            try:
+                tps = consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=10)
+                return sum(max(tp.offset, 0) for tp in tps)
+            except KafkaException:
+                if attempt == 19:
+                    raise
+                time.sleep(0.25)
+        raise AssertionError("unreachable")
     finally:
         consumer.close()
 

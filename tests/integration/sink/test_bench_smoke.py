@@ -1,4 +1,4 @@
-"""bench/sink.py still runs (tiny sizes; the figures are meaningless here)."""
+"""The benchmarks still run (tiny sizes; the figures are meaningless here)."""
 
 from __future__ import annotations
 
@@ -22,3 +22,14 @@ def test_sink_benchmark_runs(kafka_bootstrap: str) -> None:
     )  # fmt: skip
     assert out.returncode == 0, out.stdout + out.stderr
     assert "direct clickhouse-connect insert" in out.stdout and "p99" in out.stdout
+
+
+def test_analytics_benchmark_runs_and_finds_the_derived_tables_exact() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.analytics", "--events", "30000", "--scenario", "small",
+         "--repeat", "1"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "derived tables equal events on every site and day" in out.stdout
+    assert "% of bare" in out.stdout and "of events" in out.stdout and " NO" not in out.stdout

@@ -7,8 +7,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bench.sink_data import encoded, events
+from sink.batch import Batch, Batcher
 from sink.errors import DataInsertError, TransientInsertError
-from sink.writer import dedup_token, land
+from sink.writer import EVENTS, FILTERED, SESSIONS, land, land_batch
 
 
 class FakeTable:
@@ -50,6 +52,60 @@ def test_transient_errors_propagate() -> None:
         land([[1]], "tok", insert)
 
 
-def test_dedup_token_is_stable_and_names_offsets() -> None:
-    ranges = {("t", 2): (5, 9), ("t", 0): (1, 3)}
-    assert dedup_token(ranges) == "t:0:1-3,t:2:5-9"
+class Recorder:
+    """A table that refuses the rows of given events, like a constraint, and remembers the rest."""
+
+    def __init__(self, refuse: set[int] | None = None) -> None:
+        self.refuse = refuse or set()
+        self.inserts: list[tuple[str, list[Any]]] = []
+
+    def insert(self, rows: Sequence[Any], token: str) -> None:
+        if any(getattr(r, "offset", None) in self.refuse for r in rows):
+            raise DataInsertError("clickhouse 469 VIOLATED_CONSTRAINT: nope")
+        self.inserts.append((token, list(rows)))
+
+
+def test_a_batch_lands_in_every_table_with_its_plan_token_and_sessions_of_landed_events() -> None:
+    evs = [e for e in events(60, seed=8) if not e.filtered_reason and e.session is not None and not e.is_bot]
+    b = Batcher(1000)
+    b.assign(("t", 2))
+    for offset, value in enumerate(encoded(evs), 100):
+        b.take(_Msg(value, offset))
+    batch = Batch(b.cut())
+    (part,) = batch.parts
+    refused = part.events[3].offset
+    tables = {EVENTS: Recorder({refused}), SESSIONS: Recorder(), FILTERED: Recorder()}
+    letters = land_batch(batch, tables)  # type: ignore[arg-type]
+    assert [d.offset for d in letters] == [refused] and letters[0].kind == "refused"
+    tokens = [t for t, _ in tables[EVENTS].inserts]
+    assert tokens[0].startswith(f"{batch.plan.token}#")  # bisected: the batch's token and a row range
+    ((token, sessions),) = tables[SESSIONS].inserts
+    assert token == batch.plan.token
+    latest: dict[str | None, int] = {}
+    for r in part.events:
+        if r.offset != refused:
+            latest[r.event.session_id] = max(latest.get(r.event.session_id, 0), r.event.session_seq)
+    assert {(s.event.session_id, s.event.session_seq) for s in sessions} == set(latest.items())
+
+
+class _Msg:
+    def __init__(self, value: bytes, offset: int) -> None:
+        self._value, self._offset = value, offset
+
+    def topic(self) -> str:
+        return "t"
+
+    def partition(self) -> int:
+        return 2
+
+    def offset(self) -> int:
+        return self._offset
+
+    def key(self) -> bytes | None:
+        return None
+
+    def value(self) -> bytes | None:
+        return self._value
+
+    def headers(self) -> None:
+        return None

@@ -7,8 +7,18 @@ from uuid import UUID
 import pytest
 
 from bench.sink_data import events
-from schemas.events import EnrichedEvent, EventType, Vendor
-from sink.rows import COLUMNS, FILTERED_COLUMNS, RowError, check, event_columns, filtered_columns
+from schemas.events import EnrichedEvent, EventType, SessionSnapshot, Vendor
+from sink.rows import (
+    COLUMNS,
+    FILTERED_COLUMNS,
+    SESSION_COLUMNS,
+    RowError,
+    check,
+    event_columns,
+    filtered_columns,
+    latest_sessions,
+    session_columns,
+)
 
 T = datetime(2026, 5, 1, 12, tzinfo=UTC)
 ID = "0190b8a0-0000-7000-8000-000000000001"
@@ -62,3 +72,27 @@ def test_an_event_id_that_is_not_a_uuid_is_refused(bad: str) -> None:
 def test_filtered_hit_columns() -> None:
     cols = filtered_columns([check(_event(filtered_reason="bot"), 0, 0)])
     assert len(cols) == len(FILTERED_COLUMNS) and cols[-1] == ["bot"] and cols[2] == ["swetrix"]
+
+
+def _snap(pageviews: int, exit_page: str) -> SessionSnapshot:
+    return SessionSnapshot(started=T, last_seen=T, pageviews=pageviews, entry_page="/", exit_page=exit_page,
+                           country="DE", device_type="mobile")  # fmt: skip
+
+
+def test_sessions_keep_the_latest_version_of_each_and_skip_bots_and_sessionless_events() -> None:
+    records = [
+        check(_event(event_id=f"0190b8a0-0000-7000-8000-00000000000{i}", session_id=sid, session_seq=seq,
+                     is_bot=bot, session=_snap(seq, f"/p{seq}") if sid else None), 0, i)
+        for i, (sid, seq, bot) in enumerate([("a", 1, False), ("a", 3, False), ("a", 2, False),
+                                             ("b", 1, False), ("c", 4, True), (None, 0, False)])
+    ]  # fmt: skip
+    latest = latest_sessions(records)
+    assert [(r.event.session_id, r.event.session_seq) for r in latest] == [("a", 3), ("b", 1)]
+    cols = dict(zip(SESSION_COLUMNS, session_columns(latest), strict=True))
+    assert cols["version"] == [3, 1] and cols["exit_page"] == ["/p3", "/p1"] and cols["region"] == ["", ""]
+    assert cols["started"] == [T, T] and cols["device_type"] == ["mobile", "mobile"]
+
+
+def test_a_session_count_that_does_not_fit_is_refused() -> None:
+    with pytest.raises(RowError, match="pageviews"):
+        check(_event(session_id="a", session_seq=1, session=_snap(2**32, "/")), 0, 0)

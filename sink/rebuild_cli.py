@@ -1,0 +1,28 @@
+"""`hitstream rebuild-rollups`: the command line of `sink.rebuild`."""
+
+from __future__ import annotations
+
+import click
+
+from common import logs
+
+
+@click.command("rebuild-rollups")
+def rebuild_rollups() -> None:
+    """Refill sessions and every rollup from `events` (after migration 0008, or to resync them).
+
+    Applies pending migrations first. Stop the sinks before running it (with embedded chDB the
+    sink's lock on the data directory enforces that): an insert that lands during the refill of
+    its month would be counted twice. Safe to run again: each month is replaced, not added to.
+    """
+    from common.clickhouse import connect
+    from common.settings import SharedSettings
+    from sink import migrate
+    from sink.rebuild import rebuild
+
+    logs.setup("INFO", "rebuild")
+    shared = SharedSettings()
+    migrate.apply(shared.clickhouse_dsn, shared.clickhouse_database)
+    client = connect(shared.clickhouse_dsn, database=shared.clickhouse_database)
+    for table, rows in sorted(rebuild(client).items()):
+        click.echo(f"{table}\t{rows} rows")
