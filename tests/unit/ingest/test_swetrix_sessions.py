@@ -14,6 +14,7 @@ from schemas.swetrix_sessions import SESSION_PATH, SessionTouch
 from tests.support.services import free_port
 
 TOUCH = SessionTouch(key="example|v1", kind="heartbeat", at=datetime(2026, 1, 1, tzinfo=UTC))
+SEEN = web.AppKey("seen", list[bytes])
 
 
 async def _worker(status: int, body: bytes) -> tuple[web.AppRunner, str]:
@@ -25,7 +26,7 @@ async def _worker(status: int, body: bytes) -> tuple[web.AppRunner, str]:
 
     app = web.Application()
     app.router.add_post(SESSION_PATH, handle)
-    app["seen"] = seen
+    app[SEEN] = seen
     runner = web.AppRunner(app)
     await runner.setup()
     port = free_port()
@@ -42,7 +43,7 @@ def test_verdict_from_the_first_worker_that_answers() -> None:
         try:
             verdict = await client.touch(TOUCH)
             assert (verdict.accept, verdict.reason) == (False, "no live session")
-            assert SessionTouch.model_validate_json(good.app["seen"][0]) == TOUCH
+            assert SessionTouch.model_validate_json(good.app[SEEN][0]) == TOUCH
         finally:
             await client.close()
             await broken.cleanup()
