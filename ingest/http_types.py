@@ -1,7 +1,7 @@
 """Server-neutral request and response types.
 
-Routes see only these, never the ASGI scope, so the serving stack can change (uvicorn, granian,
-a raw protocol) without touching vendor logic, and routes are tested by calling them directly.
+Routes see only these, never the ASGI scope or RSGI's protocol, so the serving stack can change
+(granian, uvicorn) without touching vendor logic, and routes are tested by calling them directly.
 """
 
 from __future__ import annotations

@@ -139,6 +139,13 @@ class Router:
             check(req, svc)
         except IngestError as err:
             return self._finish(route, route.dialect, req, svc, err)
+        except Exception:
+            log.exception(
+                "unexpected error in the checks of %s %s (answered 400)", req.method, req.path[:100]
+            )
+            return self._finish(
+                route, route.dialect, req, svc, BadRequest("The request could not be processed")
+            )
         return None
 
     async def dispatch(self, req: Request, svc: Services) -> Response:
@@ -177,9 +184,17 @@ class Router:
 
     @staticmethod
     def _cors(dialect: Dialect, req: Request, svc: Services | None, resp: Response) -> Response:
+        """The dialect's CORS headers; an answer goes out without them rather than not at all."""
         if dialect.cors is not None and svc is not None:
+            try:
+                extra = dialect.cors(req, svc)
+            except Exception:
+                log.exception(
+                    "CORS headers of %s %s failed (answered without them)", req.method, req.path[:100]
+                )
+                return resp
             present = {name for name, _ in resp.headers}
-            resp.headers += [(k, v) for k, v in dialect.cors(req, svc) if k not in present]
+            resp.headers += [(k, v) for k, v in extra if k not in present]
         return resp
 
     @staticmethod

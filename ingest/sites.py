@@ -1,7 +1,9 @@
 """The sites registry: which sites exist, their vendor ids, domains and (hashed) API tokens.
 
 Read from a JSON file managed with `hitstream sites …`; the file is re-read when its modification
-time changes (checked at most once a second), so edits apply without a restart. Tokens are stored
+time changes (checked at most once a second), so edits apply without a restart; a file that does
+not parse at start-up stops the service, one that stops parsing later (an edit half saved) leaves
+the sites as they were, with an error in the log, until it parses again. Tokens are stored
 as SHA-256 digests: they are long random strings, so a fast hash is enough and the file never
 holds a usable secret.
 """
@@ -9,17 +11,21 @@ holds a usable secret.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 TokenKind = Literal["supalytics", "hitkeep"]
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+log = logging.getLogger(__name__)
 
 
 class Token(BaseModel):
@@ -80,7 +86,16 @@ class SiteRegistry:
             mtime = None
         if mtime == self._mtime:
             return
-        data = SitesFile.model_validate_json(self._path.read_bytes()) if mtime is not None else SitesFile()
+        try:
+            data = (
+                SitesFile.model_validate_json(self._path.read_bytes()) if mtime is not None else SitesFile()
+            )
+        except (OSError, ValidationError) as exc:
+            if force:
+                raise
+            log.error("sites file %s does not parse; keeping the sites read before: %s", self._path, exc)
+            self._mtime = mtime  # not read again until it changes
+            return
         self._index(data)
         self._mtime = mtime
 

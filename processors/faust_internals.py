@@ -5,8 +5,7 @@ Part 1 — four fixes to faust's start-up and rebalance handling: without them e
 stall or are redelivered needlessly.
 
 Found by logging every delivery, ack, seek and commit of the raw topic while workers started,
-joined and were killed under load (docs/reliability.md has the trace). faust-streaming is pinned to
-the version these patches were written against; `install()` refuses any other.
+joined and were killed under load (docs/reliability.md has the trace).
 
 1. **Stream partitions resumed before the seek.** After a rebalance, faust's recovery calls
    `consumer.resume_partitions(...)`, then awaits `consumer.perform_seek()`, then
@@ -275,11 +274,6 @@ async def take(channel: Any, app: faust.App, max_events: int, within: float) -> 
             consumer.track_message(message)
         live.append(event)
     return live
-
-
-def is_live(app: faust.App, event: faust.EventT[Any]) -> bool:
-    """Still this worker's to commit: no rebalance happened since it was taken."""
-    return app.flow_control.is_active() and event.message.generation_id == app.consumer_generation_id
 
 
 # --- 7. a table's RocksDB and changelog ---------------------------------------------------------

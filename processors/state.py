@@ -21,6 +21,7 @@ from typing import Any
 
 from processors.rules import sessions
 from processors.rules.sessions import Day, Limits, Session
+from processors.rules.visitor import ANONYMOUS
 
 BEHAVIOUR_REASON = "behaviour:rate"
 ATTRIBUTION = (
@@ -78,7 +79,7 @@ class Redelivered(Exception):
 
 
 def is_anonymous(fields: dict[str, Any]) -> bool:
-    return bool(fields["visitor_key"] == "")
+    return bool(fields["visitor_key"] == ANONYMOUS)
 
 
 def apply(

@@ -39,6 +39,10 @@ class EventType(StrEnum):
 
 
 _Ms = Annotated[float, Field(ge=0, le=300_000)]
+# Screen and viewport sizes: every vendor's field is checked against the `events` columns' range
+# (UInt16) at ingest, so an accepted event never becomes a dead letter in the sink for its size.
+PIXELS_MAX = 2**16 - 1
+Pixels = Annotated[int, Field(ge=0, le=PIXELS_MAX)]
 
 
 class PerfMetrics(BaseModel):
@@ -95,10 +99,10 @@ class _EventCore(BaseModel):
         default=None, description="Uniqueness the client declared (Simple Analytics `unique`)."
     )
 
-    screen_width: int | None = None
-    screen_height: int | None = None
-    viewport_width: int | None = None
-    viewport_height: int | None = None
+    screen_width: Pixels | None = None
+    screen_height: Pixels | None = None
+    viewport_width: Pixels | None = None
+    viewport_height: Pixels | None = None
 
     properties: dict[str, str] = Field(
         default_factory=dict, description="Custom properties (Supalytics metadata, ZTA category/label)."

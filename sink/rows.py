@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from schemas.events import EnrichedEvent
+from schemas.events import PIXELS_MAX, EnrichedEvent
+from sink.dedup import key_of
 
 PERF_FIELDS = ("dns", "tls", "conn", "response", "render", "dom_load", "page_load", "ttfb")
 
@@ -31,8 +32,8 @@ _TEXT = frozenset({
 })  # fmt: skip
 # Unsigned columns and their largest value; absent numbers are stored as 0.
 _UINT = {
-    "asn": 2**32 - 1, "screen_width": 2**16 - 1, "screen_height": 2**16 - 1, "viewport_width": 2**16 - 1,
-    "viewport_height": 2**16 - 1, "session_seq": 2**32 - 1, "schema_version": 2**8 - 1,
+    "asn": 2**32 - 1, "screen_width": PIXELS_MAX, "screen_height": PIXELS_MAX, "viewport_width": PIXELS_MAX,
+    "viewport_height": PIXELS_MAX, "session_seq": 2**32 - 1, "schema_version": 2**8 - 1,
 }  # fmt: skip
 _ENUM = frozenset({"vendor", "event_type"})
 
@@ -78,13 +79,9 @@ class Record(NamedTuple):
 
 def check(e: EnrichedEvent, partition: int, offset: int) -> Record:
     """Refuse what ClickHouse would store wrongly; the Record is safe to turn into columns."""
-    digits = e.event_id.replace("-", "")
-    try:
-        if len(digits) != 32:
-            raise ValueError
-        uid = int(digits, 16)
-    except ValueError:
-        raise RowError(f"event_id={e.event_id[:64]!r} is not a UUID") from None
+    uid = key_of(e.event_id)
+    if uid is None:
+        raise RowError(f"event_id={e.event_id[:64]!r} is not a UUID")
     for name, limit in _UINT.items():
         v = getattr(e, name)
         if v is not None and not 0 <= v <= limit:

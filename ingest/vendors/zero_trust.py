@@ -25,7 +25,7 @@ import orjson
 from pydantic import ValidationError
 
 from ingest.clientip import client_ip
-from ingest.errors import BadRequest, Forbidden, NotFound, Shape
+from ingest.errors import BadRequest, Forbidden, IngestError, NotFound, Shape
 from ingest.http_types import Request, Response
 from ingest.pipeline import Hit
 from ingest.routing import Dialect, Route, Services
@@ -129,21 +129,36 @@ async def _batch(req: Request, svc: Services, data: dict[str, Any]) -> Response:
     raw: list[Any] = data["events"]
     if len(raw) > MAX_EVENTS:
         raise BadRequest(f"A batch holds at most {MAX_EVENTS} events; this one has {len(raw)}")
-    accepted: list[ZtaTrack] = []
+    valid: list[tuple[int, ZtaTrack]] = []
     rejected: list[dict[str, Any]] = []
     for index, item in enumerate(raw):
         if not isinstance(item, dict):
             rejected.append({"index": index, "error": "An event must be a JSON object"})
             continue
         try:  # the batch's siteId is every event's, as ZTA's server has it
-            accepted.append(ZtaTrack.model_validate({**item, "siteId": site.zta_site_id}))
+            valid.append((index, ZtaTrack.model_validate({**item, "siteId": site.zta_site_id})))
         except ValidationError as exc:
             rejected.append({"index": index, "error": "; ".join(describe(exc))})
     # Produced in list order (each task produces before its first await), acknowledged together.
-    await asyncio.gather(*(svc.pipeline.submit(_hit(event, site, req, svc)) for event in accepted))
-    answer: dict[str, Any] = {"success": True, "count": len(accepted)}
+    outcomes = await asyncio.gather(
+        *(svc.pipeline.submit(_hit(event, site, req, svc)) for _, event in valid), return_exceptions=True
+    )
+    failed = [
+        (index, out)
+        for (index, _), out in zip(valid, outcomes, strict=True)
+        if isinstance(out, BaseException)
+    ]
+    for _, out in failed:
+        if not isinstance(out, IngestError):
+            raise out
+    if failed and len(failed) == len(valid):
+        raise failed[0][1]  # nothing was published: the whole batch may be sent again (503)
+    # Some events are published: a 503 would make the tracker send them twice, under new ids.
+    # The ones Kafka did not take are listed like invalid ones, and not counted.
+    rejected += [{"index": index, "error": str(out)} for index, out in failed]
+    answer: dict[str, Any] = {"success": True, "count": len(valid) - len(failed)}
     if rejected:
-        answer["rejected"] = rejected
+        answer["rejected"] = sorted(rejected, key=lambda r: int(r["index"]))
     return Response.json(200, answer)
 
 

@@ -41,7 +41,6 @@ SESSION_GAP = timedelta(minutes=30)
 ENGAGEMENT_REACH = timedelta(hours=1)
 DAY_SECONDS = 86_400
 COUNTED = frozenset({"pageview", "custom"})
-EXTENDING = frozenset({"heartbeat", "error"})
 
 
 @dataclass(frozen=True, slots=True)

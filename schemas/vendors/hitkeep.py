@@ -9,12 +9,11 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from schemas.events import CanonicalEvent, EventType, Vendor
+from schemas.events import CanonicalEvent, EventType, Pixels, Vendor
 from schemas.vendors.context import HitContext
 from schemas.vendors.urls import hostname, path_of, query_params
 
 MAX_FUTURE = timedelta(days=1)
-_Px = Field(default=None, ge=0, le=100_000)
 
 
 class HitKeepPageview(BaseModel):
@@ -33,10 +32,10 @@ class HitKeepPageview(BaseModel):
         default=None, description="Visitor grouping key; omitted (or all zeros): a session of its own."
     )
     page_id: UUID | None = None
-    screen_width: int | None = _Px
-    screen_height: int | None = _Px
-    viewport_width: int | None = _Px
-    viewport_height: int | None = _Px
+    screen_width: Pixels | None = None
+    screen_height: Pixels | None = None
+    viewport_width: Pixels | None = None
+    viewport_height: Pixels | None = None
 
     @field_validator("url")
     @classmethod

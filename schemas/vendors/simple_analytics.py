@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from schemas.events import CanonicalEvent, EventType, Vendor
+from schemas.events import PIXELS_MAX, CanonicalEvent, EventType, Vendor
 from schemas.vendors.context import HitContext
 from schemas.vendors.urls import hostname, path_of, query_params, strip_url
 
@@ -14,7 +14,7 @@ class SimpleAnalyticsHit(BaseModel):
 
     url: str = Field(max_length=4096, description="The current URL of the page.")
     ua: str | None = Field(default=None, max_length=1024, description="Used when no User-Agent header.")
-    width: float | None = Field(default=None, ge=0, le=100_000, description="Viewport width (px).")
+    width: float | None = Field(default=None, ge=0, le=PIXELS_MAX, description="Viewport width (px).")
     unique: bool | None = Field(default=None, description="Stored as the client declares it.")
     timezone: str | None = Field(default=None, max_length=64)
     referrer: str | None = Field(default=None, max_length=4096)

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.events import CanonicalEvent, EventType, Vendor
+from schemas.events import CanonicalEvent, EventType, Pixels, Vendor
 from schemas.vendors.context import HitContext
 from schemas.vendors.urls import hostname, strip_url
 
@@ -30,7 +30,6 @@ class ZtaUtm(BaseModel):
     content: str | None = Field(default=None, max_length=256)
 
 
-_Px = Field(default=None, ge=0, le=100_000)
 MAX_PROPERTIES = 20
 MAX_VALUE_CHARS = 255
 
@@ -41,10 +40,10 @@ class ZtaDevice(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore", strict=True, allow_inf_nan=False)
 
-    screenWidth: int | None = _Px
-    screenHeight: int | None = _Px
-    viewportWidth: int | None = _Px
-    viewportHeight: int | None = _Px
+    screenWidth: Pixels | None = None
+    screenHeight: Pixels | None = None
+    viewportWidth: Pixels | None = None
+    viewportHeight: Pixels | None = None
     language: str | None = Field(default=None, max_length=64)
 
 

@@ -7,7 +7,7 @@ Expectations: `status`; the body (`response`, `raw_response`, `response_subset`,
 `response_contains`); `response_headers`; `stored`/`filtered` events; `published`, a subset of
 each published canonical event (`published_ip`: the visitor's IP travelled, encrypted); `rows`,
 a subset of each stored ClickHouse row, checked end to end through the real pipeline
-(tests/integration/test_corpus_e2e.py); `touches`, Swetrix session verdicts asked."""
+(tests/integration/test_real_traffic.py); `touches`, Swetrix session verdicts asked."""
 
 from __future__ import annotations
 

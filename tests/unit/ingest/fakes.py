@@ -70,9 +70,10 @@ SITES = {
 class FakePublisher:
     sent: list[tuple[bytes, bytes]] = field(default_factory=list)
     down: bool = False
+    capacity: int | None = None  # Kafka takes this many events, then is down
 
     async def publish(self, key: bytes, value: bytes) -> None:
-        if self.down:
+        if self.down or (self.capacity is not None and len(self.sent) >= self.capacity):
             raise Unavailable("Kafka did not acknowledge the event in time", headers=[("retry-after", "5")])
         self.sent.append((key, value))
 

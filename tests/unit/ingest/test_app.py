@@ -65,6 +65,4 @@ def test_openapi_lists_every_route(app: IngestASGI) -> None:
                 route.body_model.__name__
             )
     committed = Path(__file__).parents[3] / "docs" / "openapi.json"
-    assert orjson.loads(committed.read_bytes()) == doc, (
-        "regenerate: hitstream openapi > docs/openapi.json"
-    )
+    assert orjson.loads(committed.read_bytes()) == doc, "regenerate: hitstream openapi > docs/openapi.json"

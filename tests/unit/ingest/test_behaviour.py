@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -10,6 +11,7 @@ import orjson
 from ingest.app import build_router
 from ingest.http_types import Request, Response
 from ingest.routing import Services
+from ingest.sites import SiteRegistry
 from tests.unit.ingest.fakes import (
     HITKEEP_TOKEN,
     SUPALYTICS_KEY,
@@ -90,6 +92,52 @@ def test_kafka_down_is_503_with_retry_after_on_every_vendor(tmp_path: Path) -> N
         resp = call(svc, path, body, headers)
         assert resp.status == 503, path
         assert ("retry-after", "5") in resp.headers, path
+
+
+def test_a_zta_batch_kafka_took_in_part_lists_the_rest_instead_of_a_503(tmp_path: Path) -> None:
+    """A 503 would make the tracker send the whole batch again, and the published events would be
+    stored twice (a retry gets new event ids); so a 503 only when nothing was published."""
+    batch = {
+        "batch": True,
+        "siteId": "site_abc123",
+        "events": [{"type": "pageview", "path": f"/{i}"} for i in range(3)],
+    }
+    pub = FakePublisher(capacity=2)
+    resp = call(make_services(tmp_path, pub, FakeSessions()), "/api/track", batch)
+    assert resp.status == 200
+    assert orjson.loads(resp.body) == {
+        "success": True,
+        "count": 2,
+        "rejected": [{"index": 2, "error": "Kafka did not acknowledge the event in time"}],
+    }
+    assert [e.page_path for e in pub.events] == ["/0", "/1"]
+    resp = call(make_services(tmp_path, FakePublisher(down=True), FakeSessions()), "/api/track", batch)
+    assert resp.status == 503 and ("retry-after", "5") in resp.headers
+
+
+class _BrokenSites(SiteRegistry):
+    """A registry whose every lookup fails: what no bug in a lookup may turn into a 500."""
+
+    def _maybe_reload(self, force: bool = False) -> None:
+        if not force:
+            raise RuntimeError("lookup failed")
+
+
+def test_a_failing_lookup_in_checks_or_cors_is_a_4xx_never_a_500(tmp_path: Path) -> None:
+    svc = make_services(tmp_path, FakePublisher(), FakeSessions())
+    svc = replace(svc, sites=_BrokenSites(tmp_path / "sites.json"))
+    origin = {"origin": "https://example.com"}
+    zta = call(svc, "/api/track", {"type": "pageview", "siteId": "site_abc123"}, origin)
+    assert zta.status == 400 and orjson.loads(zta.body) == {"error": "The request could not be processed"}
+    req = Request(
+        "POST",
+        "/api/ingest/server/pageview",
+        {"authorization": f"Bearer {HITKEEP_TOKEN}"},
+        b"",
+        "198.51.100.7",
+    )
+    checked = ROUTER.precheck(req, svc)
+    assert checked is not None and checked.status == 400
 
 
 def test_supalytics_rate_limit_headers_and_429(tmp_path: Path) -> None:

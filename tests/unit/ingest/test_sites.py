@@ -4,6 +4,9 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
 from ingest.sites import SiteRegistry, hash_token, normalise_host
 
 
@@ -54,6 +57,21 @@ def test_file_changes_apply_without_restart(tmp_path: Path) -> None:
     _write(f, [{"id": "b", "domains": [], "swetrix_pid": "P2"}])
     os.utime(f, (1, 1))  # a distinct mtime even within the filesystem's resolution
     assert reg.by_swetrix_pid("P2").id == "b"  # type: ignore[union-attr]
+
+
+def test_a_file_broken_after_start_keeps_the_sites_read_before(tmp_path: Path) -> None:
+    f = tmp_path / "sites.json"
+    _write(f, [{"id": "a", "domains": [], "swetrix_pid": "P1"}])
+    reg = SiteRegistry(f, check_interval_s=0)
+    f.write_text('{"sites": [{"id": "b", "dom')  # an editor's half-saved file
+    os.utime(f, (1, 1))
+    assert reg.by_swetrix_pid("P1").id == "a"  # type: ignore[union-attr]
+    _write(f, [{"id": "b", "domains": [], "swetrix_pid": "P2"}])
+    os.utime(f, (2, 2))
+    assert reg.by_swetrix_pid("P2").id == "b"  # type: ignore[union-attr]
+    f.write_text("not json")
+    with pytest.raises(ValidationError):  # at start-up a broken file stops the service
+        SiteRegistry(f)
 
 
 def test_normalise_host() -> None:

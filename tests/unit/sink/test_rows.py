@@ -59,8 +59,10 @@ def test_missing_text_becomes_empty_and_missing_measurements_stay_null() -> None
     "field,value", [("screen_width", 70_000), ("session_seq", 2**32), ("asn", -1), ("viewport_height", -5)]
 )
 def test_numbers_that_do_not_fit_their_column_are_refused_not_clamped(field: str, value: int) -> None:
+    # model_copy skips validation: the contract refuses some of these already (pixels), the sink
+    # must still refuse them in a message it did not validate that way (an older producer).
     with pytest.raises(RowError, match=field):
-        check(_event(**{field: value}), 0, 0)
+        check(_event().model_copy(update={field: value}), 0, 0)
 
 
 @pytest.mark.parametrize("bad", ["x", "0190b8a0-0000-7000-8000-00000000000g", "0190b8a0" * 5])
