@@ -11,6 +11,7 @@ from bench.sink_data import encoded
 from schemas.events import EnrichedEvent
 from sink.batch import Batch, Batcher
 from sink.writer import land_batch, writers
+from tests.support.messages import FakeMessage
 
 # Every table whose contents must not change when a part is replayed, with a query that
 # counts what an analyst would see in it.
@@ -28,29 +29,6 @@ COUNTS = {
 }
 
 
-class _Msg:
-    def __init__(self, topic: str, offset: int, value: bytes) -> None:
-        self._topic, self._offset, self._value = topic, offset, value
-
-    def topic(self) -> str:
-        return self._topic
-
-    def partition(self) -> int:
-        return 0
-
-    def offset(self) -> int:
-        return self._offset
-
-    def key(self) -> bytes | None:
-        return None
-
-    def value(self) -> bytes | None:
-        return self._value
-
-    def headers(self) -> None:
-        return None
-
-
 def load(client: Client, evs: list[EnrichedEvent], topic: str, batch: int = 5000) -> None:
     """As if `evs` were read from partition 0 of `topic`: batches of `batch` offsets, each landed
     with a token naming its range (so loading the same events under the same name twice is a
@@ -59,7 +37,7 @@ def load(client: Client, evs: list[EnrichedEvent], topic: str, batch: int = 5000
     batcher = Batcher(window_offsets=100_000)
     batcher.assign((topic, 0))
     for offset, value in enumerate(encoded(evs)):
-        batcher.take(_Msg(topic, offset, value))
+        batcher.take(FakeMessage(value, 0, offset, topic, _key=None))
         if (offset + 1) % batch == 0:
             assert not land_batch(Batch(batcher.cut()), tables)
     parts = batcher.cut()

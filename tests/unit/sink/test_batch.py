@@ -1,41 +1,13 @@
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
 
 from bench.sink_data import encoded, events
 from sink.batch import Batch, Batcher, batches
+from tests.support.messages import FakeMessage as Msg
 
 TOPIC = "hits.enriched"
 POOL = encoded(events(120, seed=3))
-
-
-@dataclass
-class Msg:
-    _value: bytes | None
-    _partition: int = 0
-    _offset: int = 0
-    _topic: str = TOPIC
-    _headers: list[tuple[str, bytes | None]] = field(default_factory=list)
-
-    def topic(self) -> str:
-        return self._topic
-
-    def partition(self) -> int:
-        return self._partition
-
-    def offset(self) -> int:
-        return self._offset
-
-    def key(self) -> bytes | None:
-        return b"k"
-
-    def value(self) -> bytes | None:
-        return self._value
-
-    def headers(self) -> list[tuple[str, bytes | None]]:
-        return self._headers
 
 
 def _batcher(*partitions: int, window: int = 1000) -> Batcher:

@@ -11,6 +11,7 @@ from bench.sink_data import encoded, events
 from sink.batch import Batch, Batcher
 from sink.errors import DataInsertError, TransientInsertError
 from sink.writer import EVENTS, FILTERED, SESSIONS, land, land_batch
+from tests.support.messages import FakeMessage
 
 
 class FakeTable:
@@ -70,7 +71,7 @@ def test_a_batch_lands_in_every_table_with_its_plan_token_and_sessions_of_landed
     b = Batcher(1000)
     b.assign(("t", 2))
     for offset, value in enumerate(encoded(evs), 100):
-        b.take(_Msg(value, offset))
+        b.take(FakeMessage(value, 2, offset, "t", _key=None))
     batch = Batch(b.cut())
     (part,) = batch.parts
     refused = part.events[3].offset
@@ -86,26 +87,3 @@ def test_a_batch_lands_in_every_table_with_its_plan_token_and_sessions_of_landed
         if r.offset != refused:
             latest[r.event.session_id] = max(latest.get(r.event.session_id, 0), r.event.session_seq)
     assert {(s.event.session_id, s.event.session_seq) for s in sessions} == set(latest.items())
-
-
-class _Msg:
-    def __init__(self, value: bytes, offset: int) -> None:
-        self._value, self._offset = value, offset
-
-    def topic(self) -> str:
-        return "t"
-
-    def partition(self) -> int:
-        return 2
-
-    def offset(self) -> int:
-        return self._offset
-
-    def key(self) -> bytes | None:
-        return None
-
-    def value(self) -> bytes | None:
-        return self._value
-
-    def headers(self) -> None:
-        return None

@@ -4,7 +4,6 @@ re-cuts it from the topic (`sink.recovery.Recut`) exactly as it was first cut.""
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,35 +11,10 @@ from hypothesis import strategies as st
 from bench.sink_data import encoded, events
 from sink.batch import Batch, Batcher
 from sink.recovery import Recut
+from tests.support.messages import FakeMessage as Msg
 
 TOPIC = "hits.enriched"
 POOL = encoded(events(120, seed=3))
-
-
-@dataclass
-class Msg:
-    _value: bytes | None
-    _partition: int
-    _offset: int
-    _headers: list[tuple[str, bytes | None]] = field(default_factory=list)
-
-    def topic(self) -> str:
-        return TOPIC
-
-    def partition(self) -> int:
-        return self._partition
-
-    def offset(self) -> int:
-        return self._offset
-
-    def key(self) -> bytes | None:
-        return b"k"
-
-    def value(self) -> bytes | None:
-        return self._value
-
-    def headers(self) -> list[tuple[str, bytes | None]]:
-        return self._headers
 
 
 def _topic(rng: random.Random, partitions: int, n: int) -> list[Msg]:
@@ -54,8 +28,8 @@ def _topic(rng: random.Random, partitions: int, n: int) -> list[Msg]:
         roll = rng.random()
         value = (rng.choice(recent[p][-8:]) if roll < 0.15 and recent[p]
                  else b"garbage" if roll < 0.18 else rng.choice(POOL))  # fmt: skip
-        headers = [("replayed_from", b"0:1")] if rng.random() < 0.05 else []
-        out.append(Msg(value, p, offsets[p], headers))
+        headers: list[tuple[str, bytes | None]] = [("replayed_from", b"0:1")] if rng.random() < 0.05 else []
+        out.append(Msg(value, p, offsets[p], _headers=headers))
         recent[p].append(value)
         offsets[p] += 1
     return out
