@@ -335,9 +335,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--duration", type=float, default=10.0, help="Seconds per measurement.")
     p.add_argument("--connections", type=int, default=64, help="Concurrent keep-alive connections.")
     p.add_argument("--endpoints", default=",".join(ENDPOINTS), help="Comma-separated vendors.")
-    p.add_argument(
-        "--servers", default="granian,uvicorn", help="Comma-separated: granian, uvicorn."
-    )
+    p.add_argument("--servers", default="granian,uvicorn", help="Comma-separated: granian, uvicorn.")
     p.add_argument("--loadgen", choices=["auto", "wrk", "python"], default="auto")
     p.add_argument("--json-out", type=Path, default=None)
     args = p.parse_args(argv)

@@ -9,6 +9,7 @@ data directory: the sink owns it and serves reads to everyone else (`sink.http_i
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,6 +38,12 @@ def connect(dsn: str, database: str | None = None, **kwargs: Any) -> Client:
         return clickhouse_connect.get_client(dsn=dsn, **kwargs)
     except ClickHouseError as exc:
         raise ClickHouseUnavailable(f"cannot reach ClickHouse at {redact(dsn)}: {exc}") from exc
+
+
+def embedded_path(dsn: str) -> Path | None:
+    """The data directory of a `chdb://` URL; None for a server."""
+    parts = urlsplit(dsn)
+    return Path(parts.netloc + parts.path) if parts.scheme == "chdb" else None
 
 
 def redact(dsn: str) -> str:

@@ -7,9 +7,9 @@ import logging
 import signal
 import threading
 
-from common.clickhouse import connect
+from common.clickhouse import connect, embedded_path
 from common.kafka import ensure_topics
-from sink import migrate
+from sink import dedup_log, migrate
 from sink.consumer import SinkConsumer
 from sink.dlq import DeadLetterProducer, SpikeGuard
 from sink.errors import SinkError
@@ -44,6 +44,9 @@ def run(settings: SinkSettings | None = None, stop: threading.Event | None = Non
     shared = settings.shared
     stop = stop or _stop_on_signals()
     ensure_topics(shared)
+    data_dir = embedded_path(shared.clickhouse_dsn)
+    if data_dir is not None and data_dir.is_dir():
+        dedup_log.repair(data_dir)  # before chDB opens it: blocks a kill -9 lost mid-commit land again
     migrate.apply(shared.clickhouse_dsn, shared.clickhouse_database)
     client = connect(shared.clickhouse_dsn, database=shared.clickhouse_database)
     migrate.apply_retention(client, settings.retention_days)

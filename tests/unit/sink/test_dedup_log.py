@@ -1,0 +1,67 @@
+"""The repair of ClickHouse's deduplication log, on files laid out as ClickHouse lays them out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sink.dedup_log import PartRange, repair, repair_table
+
+
+def _table(root: Path, parts: list[str], *logs: str) -> Path:
+    table = root / "store" / "abc" / "abc12345-0000-0000-0000-000000000000"
+    (table / "deduplication_logs").mkdir(parents=True)
+    for part in parts:
+        (table / part).mkdir()
+    (table / "detached").mkdir()
+    for n, text in enumerate(logs, 1):
+        (table / "deduplication_logs" / f"deduplication_log_{n}.txt").write_text(text)
+    return table
+
+
+def _log(table: Path, n: int) -> str:
+    return (table / "deduplication_logs" / f"deduplication_log_{n}.txt").read_text()
+
+
+def test_a_part_range_covers_the_blocks_a_merge_or_mutation_kept() -> None:
+    merged = PartRange.parse("202611_3_9_1_12")
+    assert merged == PartRange("202611", 3, 9)
+    assert merged.covers(PartRange("202611", 5, 5))
+    assert not merged.covers(PartRange("202612", 5, 5))
+    assert not merged.covers(PartRange("202611", 9, 10))
+    assert PartRange.parse("tmp_insert_202611_4_4_0") is None
+
+
+def test_only_the_block_ids_of_parts_gone_from_disk_get_a_drop_record(tmp_path: Path) -> None:
+    table = _table(
+        tmp_path,
+        ["202611_1_3_1", "202612_2_2_0"],  # 1 and 3 merged; 4 was never renamed into place
+        "1\t202611_1_1_0\tA\n1\t202612_2_2_0\tB\n",
+        "1\t202611_3_3_0\tC\n1\t202611_4_4_0\tD\n",
+    )
+    assert repair_table(table) == 1
+    assert _log(table, 2).endswith("1\t202611_4_4_0\tD\n2\t202611_4_4_0\tD\n")
+    assert _log(table, 1) == "1\t202611_1_1_0\tA\n1\t202612_2_2_0\tB\n"
+    assert repair_table(table) == 0, "a second start finds nothing to do"
+
+
+def test_a_block_id_already_dropped_or_re_added_is_read_as_clickhouse_reads_it(tmp_path: Path) -> None:
+    table = _table(
+        tmp_path,
+        ["202611_7_7_0"],
+        "1\t202611_5_5_0\tA\n2\t202611_5_5_0\tA\n1\t202611_6_6_0\tB\n2\t202611_6_6_0\tB\n1\t202611_7_7_0\tB\n",
+    )
+    assert repair_table(table) == 0
+
+
+def test_a_record_torn_by_the_crash_is_cut_off(tmp_path: Path) -> None:
+    table = _table(tmp_path, ["202611_1_1_0"], "1\t202611_1_1_0\tA\n1\t202611_2_2_0\tB\n1\t2026")
+    assert repair_table(table) == 1
+    assert _log(table, 1) == "1\t202611_1_1_0\tA\n1\t202611_2_2_0\tB\n2\t202611_2_2_0\tB\n"
+
+
+def test_repair_walks_every_table_once_even_through_the_data_links(tmp_path: Path) -> None:
+    table = _table(tmp_path, [], "1\tall_1_1_0\tA\n")
+    (tmp_path / "data" / "db").mkdir(parents=True)
+    (tmp_path / "data" / "db" / "events").symlink_to(table)
+    assert repair(tmp_path) == 1
+    assert repair(tmp_path) == 0
