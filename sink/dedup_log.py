@@ -9,7 +9,7 @@ and ClickHouse drops the lost block as a duplicate of itself. That is data loss,
 rows of one batch in one table. A crash loop on this machine lost a block about once in 30 kills.
 
 So before the sink opens its chDB directory, every table's log is read the way ClickHouse reads
-it, and each block id whose part no part on disk covers gets a DROP record, the same record
+it, and each block id that no part on disk covers gets a DROP record, the same record
 ClickHouse writes when a part is dropped. The replay then lands exactly the blocks that are
 missing, in `events` and in each view's table, and is still dropped where the block landed.
 
