@@ -6,7 +6,7 @@ the part into place after. With chDB the engine lives in the sink's process, so 
 sink can land between the two: on the next start the block id is in the log but its part is gone
 (a temporary directory ClickHouse deletes). The sink then replays the batch with the same token,
 and ClickHouse drops the lost block as a duplicate of itself. That is data loss, one partition's
-rows of one batch in one table. A crash loop on this machine lost a block about once in 30 kills.
+rows of one batch in one table (`python -m bench.chdb_crash` counts it; docs/reliability.md).
 
 So before the sink opens its chDB directory, every table's log is read the way ClickHouse reads
 it, and each block id that no part on disk covers gets a DROP record, the same record
