@@ -70,10 +70,12 @@ def sink() -> None:
 def migrate() -> None:
     """Apply pending ClickHouse migrations to CLICKHOUSE_URL (not while a sink owns the same chDB)."""
     from common.settings import SharedSettings
+    from sink import dedup_log
     from sink import migrate as m
 
     logs.setup("INFO", "migrate")
     shared = SharedSettings()
+    dedup_log.repair_embedded(shared.clickhouse_dsn)
     applied = m.apply(shared.clickhouse_dsn, shared.clickhouse_database)
     click.echo(
         f"applied {len(applied)} migration(s)" + "".join(f"\n  {x.version:04d}_{x.name}" for x in applied)

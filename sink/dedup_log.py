@@ -8,10 +8,11 @@ sink can land between the two: on the next start the block id is in the log but 
 and ClickHouse drops the lost block as a duplicate of itself. That is data loss, one partition's
 rows of one batch in one table (`python -m bench.chdb_crash` counts it; docs/reliability.md).
 
-So before the sink opens its chDB directory, every table's log is read the way ClickHouse reads
-it, and each block id that no part on disk covers gets a DROP record, the same record
-ClickHouse writes when a part is dropped. The replay then lands exactly the blocks that are
-missing, in `events` and in each view's table, and is still dropped where the block landed.
+So before the sink, `hitstream migrate` or `hitstream rebuild-rollups` opens a chDB directory,
+every table's log is read the way ClickHouse reads it, and each block id that no part on disk
+covers gets a DROP record, the same record ClickHouse writes when a part is dropped. The replay
+then lands exactly the blocks that are missing, in `events` and in each view's table, and is
+still dropped where the block landed.
 
 Only for chDB: a ClickHouse server is not killed with the sink. A crashed server has the same gap;
 ReplicatedMergeTree (block ids in Keeper, committed with the part) does not.
@@ -23,6 +24,8 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from common.clickhouse import embedded_path
 
 log = logging.getLogger("hitstream.sink")
 
@@ -47,6 +50,13 @@ class PartRange:
 
     def covers(self, other: PartRange) -> bool:
         return self.partition == other.partition and self.low <= other.low and other.high <= self.high
+
+
+def repair_embedded(dsn: str) -> int:
+    """Repair the chDB directory of `dsn` (nothing for a server); how many ids were forgotten.
+    Call it before this process first opens the directory: every command that writes does."""
+    data_dir = embedded_path(dsn)
+    return repair(data_dir) if data_dir is not None and data_dir.is_dir() else 0
 
 
 def repair(data_dir: Path) -> int:

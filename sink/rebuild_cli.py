@@ -17,11 +17,12 @@ def rebuild_rollups() -> None:
     """
     from common.clickhouse import connect
     from common.settings import SharedSettings
-    from sink import migrate
+    from sink import dedup_log, migrate
     from sink.rebuild import rebuild
 
     logs.setup("INFO", "rebuild")
     shared = SharedSettings()
+    dedup_log.repair_embedded(shared.clickhouse_dsn)
     migrate.apply(shared.clickhouse_dsn, shared.clickhouse_database)
     client = connect(shared.clickhouse_dsn, database=shared.clickhouse_database)
     for table, rows in sorted(rebuild(client).items()):

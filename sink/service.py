@@ -7,7 +7,7 @@ import logging
 import signal
 import threading
 
-from common.clickhouse import connect, embedded_path
+from common.clickhouse import connect
 from common.kafka import ensure_topics
 from sink import dedup_log, migrate
 from sink.consumer import SinkConsumer
@@ -44,9 +44,7 @@ def run(settings: SinkSettings | None = None, stop: threading.Event | None = Non
     shared = settings.shared
     stop = stop or _stop_on_signals()
     ensure_topics(shared)
-    data_dir = embedded_path(shared.clickhouse_dsn)
-    if data_dir is not None and data_dir.is_dir():
-        dedup_log.repair(data_dir)  # before chDB opens it: blocks a kill -9 lost mid-commit land again
+    dedup_log.repair_embedded(shared.clickhouse_dsn)  # before chDB opens it: lost blocks land again
     migrate.apply(shared.clickhouse_dsn, shared.clickhouse_database)
     client = connect(shared.clickhouse_dsn, database=shared.clickhouse_database)
     migrate.apply_retention(client, settings.retention_days)

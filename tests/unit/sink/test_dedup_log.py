@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sink.dedup_log import PartRange, repair, repair_table
+from sink.dedup_log import PartRange, repair, repair_embedded, repair_table
 
 
 def _table(root: Path, parts: list[str], *logs: str) -> Path:
@@ -65,3 +65,10 @@ def test_repair_walks_every_table_once_even_through_the_data_links(tmp_path: Pat
     (tmp_path / "data" / "db" / "events").symlink_to(table)
     assert repair(tmp_path) == 1
     assert repair(tmp_path) == 0
+
+
+def test_only_an_embedded_directory_that_exists_is_repaired(tmp_path: Path) -> None:
+    _table(tmp_path / "clickhouse", [], "1\tall_1_1_0\tA\n")
+    assert repair_embedded("http://127.0.0.1:8123") == 0
+    assert repair_embedded(f"chdb://{tmp_path / 'nothing yet'}") == 0
+    assert repair_embedded(f"chdb://{tmp_path / 'clickhouse'}") == 1
