@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 
 from common.clickhouse import embedded_path
@@ -50,6 +52,28 @@ class PartRange:
 
     def covers(self, other: PartRange) -> bool:
         return self.partition == other.partition and self.low <= other.low and other.high <= self.high
+
+
+class OnDisk:
+    """The parts in a table's directory, to ask whether any covers a block range. Outdated parts
+    may still be there beside the part they were merged into, so ranges overlap: per partition,
+    ranges sorted by their low end with the running maximum of the high end answer in O(log n)."""
+
+    def __init__(self, parts: list[PartRange]) -> None:
+        by_partition: dict[str, list[PartRange]] = {}
+        for part in parts:
+            by_partition.setdefault(part.partition, []).append(part)
+        self._lows: dict[str, list[int]] = {}
+        self._highs: dict[str, list[int]] = {}  # the highest high end among ranges up to here
+        for partition, ranges in by_partition.items():
+            ranges.sort(key=lambda r: r.low)
+            self._lows[partition] = [r.low for r in ranges]
+            self._highs[partition] = list(accumulate((r.high for r in ranges), max))
+
+    def covers(self, want: PartRange) -> bool:
+        lows = self._lows.get(want.partition, [])
+        i = bisect_right(lows, want.low) - 1  # the ranges starting at or before want's low end
+        return i >= 0 and self._highs[want.partition][i] >= want.high
 
 
 def repair_embedded(dsn: str) -> int:
@@ -83,11 +107,11 @@ def repair_table(table_dir: Path) -> int:
                 live.pop(block, None)
             elif op == _ADD:
                 live[block] = part
-    parts = [r for p in table_dir.iterdir() if p.is_dir() and (r := PartRange.parse(p.name))]
+    on_disk = OnDisk([r for p in table_dir.iterdir() if p.is_dir() and (r := PartRange.parse(p.name))])
     dangling = [
         (block, part)
         for block, part in live.items()
-        if (want := PartRange.parse(part)) is not None and not any(have.covers(want) for have in parts)
+        if (want := PartRange.parse(part)) is not None and not on_disk.covers(want)
     ]
     if dangling:
         with files[-1][1].open("a", encoding="utf-8") as out:

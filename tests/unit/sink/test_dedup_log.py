@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sink.dedup_log import PartRange, repair, repair_embedded, repair_table
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sink.dedup_log import OnDisk, PartRange, repair, repair_embedded, repair_table
 
 
 def _table(root: Path, parts: list[str], *logs: str) -> Path:
@@ -72,3 +75,15 @@ def test_only_an_embedded_directory_that_exists_is_repaired(tmp_path: Path) -> N
     assert repair_embedded("http://127.0.0.1:8123") == 0
     assert repair_embedded(f"chdb://{tmp_path / 'nothing yet'}") == 0
     assert repair_embedded(f"chdb://{tmp_path / 'clickhouse'}") == 1
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from("ab"), st.integers(0, 30), st.integers(0, 6)), max_size=25),
+    st.tuples(st.sampled_from("ab"), st.integers(0, 30), st.integers(0, 6)),
+)
+def test_on_disk_answers_like_asking_every_part(
+    parts: list[tuple[str, int, int]], want: tuple[str, int, int]
+) -> None:
+    ranges = [PartRange(p, low, low + span) for p, low, span in parts]
+    asked = PartRange(want[0], want[1], want[1] + want[2])
+    assert OnDisk(ranges).covers(asked) == any(r.covers(asked) for r in ranges)
