@@ -58,7 +58,10 @@ def process() -> None:
 
 @main.command()
 def sink() -> None:
-    """Run the sink: enriched topic into ClickHouse, with migrations applied at start-up."""
+    """Run the sink: enriched topic into ClickHouse, with migrations applied at start-up.
+
+    With embedded chDB it first repairs what a kill -9 left in ClickHouse's deduplication logs
+    (docs/operations.md)."""
     from sink.service import run
     from sink.settings import get_settings
 
@@ -68,7 +71,9 @@ def sink() -> None:
 
 @main.command()
 def migrate() -> None:
-    """Apply pending ClickHouse migrations to CLICKHOUSE_URL (not while a sink owns the same chDB)."""
+    """Apply pending ClickHouse migrations to CLICKHOUSE_URL (not while a sink owns the same chDB).
+
+    With embedded chDB it first repairs what a crash left in ClickHouse's deduplication logs."""
     from common.settings import SharedSettings
     from sink import dedup_log
     from sink import migrate as m

@@ -50,9 +50,6 @@ class PartRange:
         m = _PART.match(name)
         return cls(m["partition"], int(m["min"]), int(m["max"])) if m else None
 
-    def covers(self, other: PartRange) -> bool:
-        return self.partition == other.partition and self.low <= other.low and other.high <= self.high
-
 
 class OnDisk:
     """The parts in a table's directory, to ask whether any covers a block range. Outdated parts

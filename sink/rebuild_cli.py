@@ -11,7 +11,8 @@ from common import logs
 def rebuild_rollups() -> None:
     """Refill sessions and every rollup from `events` (after migration 0008, or to resync them).
 
-    Applies pending migrations first. Stop the sinks before running it (with embedded chDB the
+    Applies pending migrations first (with embedded chDB, after repairing what a crash left in
+    ClickHouse's deduplication logs). Stop the sinks before running it (with embedded chDB the
     sink's lock on the data directory enforces that): an insert that lands during the refill of
     its month would be counted twice. Safe to run again: each month is replaced, not added to.
     """
