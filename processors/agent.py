@@ -84,6 +84,9 @@ class HotPath:
         faust_internals.fast_drain(self.app, lambda: (channel.queue,))
         while True:
             events = await faust_internals.take(channel, self.app, self.batch_events, self.batch_wait_s)
+            if events is None:  # faust stopped the stream (a stop or a restart): a normal end
+                log.info("enrich agent stopped")
+                return
             if not events:
                 continue
             try:

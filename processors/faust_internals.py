@@ -50,7 +50,10 @@ Part 2 — what the batched hot path (`processors.agent`) takes from faust's ins
    does (so a rebalance waits for the batch in flight), skips and releases messages of an older
    generation or taken while flow is stopped, and acks only after the batch's outputs and state
    are durable. faust's own `take`/`noack_take` are not used: `take` acks in a `finally` even
-   when the body raised, and both run a processor and the stream machinery per event.
+   when the body raised, and both run a processor and the stream machinery per event. faust
+   stops an agent by throwing `StopAsyncIteration` into that queue; `take` turns it into the end
+   of the batch loop, as it ends a stream's `async for` (escaping, faust's actor logged every
+   normal stop as `Crashed reason=StopAsyncIteration` at error level).
 7. **The `sessions` table's RocksDB and changelog.** The hot path writes a table's store and
    changelog itself, per partition per batch (`TableStore`): one RocksDB write batch, records
    produced by the agent's own producer and acknowledged before the write, and faust's persisted
@@ -244,10 +247,24 @@ def subscribe(stream: faust.StreamT[Any]) -> Any:
     return channel
 
 
-async def take(channel: Any, app: faust.App, max_events: int, within: float) -> list[faust.EventT[Any]]:
+async def take(
+    channel: Any, app: faust.App, max_events: int, within: float
+) -> list[faust.EventT[Any]] | None:
     """Up to `max_events` events of the live generation: all the queue holds, else whatever arrives
-    within `within` seconds of the first. Each is tracked as unacked; stale ones are released."""
-    queue = channel.queue
+    within `within` seconds of the first. Each is tracked as unacked; stale ones are released.
+
+    None: the stream was stopped. faust stops an agent by throwing `StopAsyncIteration` into its
+    channel's queue (`Actor.cancel`), which ends a stream's `async for` cleanly; a body that
+    awaits the queue itself must end the same way, or faust's actor logs the stop as a crash. The
+    events gathered for the batch so far were never tracked or acked, so their offsets are not
+    committed and they are delivered again after the restart."""
+    try:
+        return _track(await _gather(channel.queue, max_events, within), app)
+    except StopAsyncIteration:
+        return None
+
+
+async def _gather(queue: Any, max_events: int, within: float) -> list[faust.EventT[Any]]:
     events = [await queue.get()]
     deadline = time.monotonic() + within
     while len(events) < max_events:
@@ -261,6 +278,12 @@ async def take(channel: Any, app: faust.App, max_events: int, within: float) -> 
                 break
         else:
             events.append(queue.get_nowait())
+    return events
+
+
+def _track(events: list[faust.EventT[Any]], app: faust.App) -> list[faust.EventT[Any]]:
+    """The events of the live generation, each tracked as faust's stream would (so a rebalance
+    waits for the batch); the others released."""
     consumer: Any = app.consumer
     flow_on, generation = app.flow_control.is_active(), app.consumer_generation_id
     live: list[faust.EventT[Any]] = []

@@ -100,6 +100,22 @@ def _run_one_batch(monkeypatch: pytest.MonkeyPatch, hot: HotPath, log: list[str]
         asyncio.run(hot.run(None))  # type: ignore[arg-type]
 
 
+def test_a_stopped_stream_ends_the_agent_without_a_crash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`take` answers None when faust stops the stream: the agent returns (faust's actor then
+    logs no `Crashed`), nothing is crashed or acked."""
+    log: list[str] = []
+    app = FakeApp()
+
+    async def take(*_: Any) -> None:
+        return None
+
+    monkeypatch.setattr(agent_module.faust_internals, "subscribe", lambda stream: object())
+    monkeypatch.setattr(agent_module.faust_internals, "fast_drain", lambda app, queues: None)
+    monkeypatch.setattr(agent_module.faust_internals, "take", take)
+    asyncio.run(_hot(log, app).run(None))  # type: ignore[arg-type]
+    assert app.crashed == [] and log == []
+
+
 def test_outputs_then_changelog_then_rocksdb_then_acks(monkeypatch: pytest.MonkeyPatch) -> None:
     log: list[str] = []
     _run_one_batch(monkeypatch, _hot(log, FakeApp()), log)

@@ -9,6 +9,7 @@ import faust
 import pytest
 from faust.types import TP
 from faust.types.tuples import ConsumerMessage
+from mode.utils.queues import FlowControlEvent, ThrowableQueue
 
 from processors import faust_internals
 
@@ -213,6 +214,38 @@ def test_take_stops_at_the_batch_size_and_waits_briefly_for_more(app: faust.App)
     channel = FakeChannel([FakeEvent(i, 1) for i in range(5)])
     assert len(asyncio.run(faust_internals.take(channel, app, max_events=3, within=0.01))) == 3
     assert len(asyncio.run(faust_internals.take(channel, app, max_events=3, within=0.01))) == 2
+
+
+def test_take_ends_cleanly_when_faust_stops_the_stream(app: faust.App) -> None:
+    """faust stops an agent by throwing StopAsyncIteration into its channel's queue
+    (`Actor.cancel`); `take` answers None instead of letting it escape (faust would log the stop
+    as `Crashed reason=StopAsyncIteration`), and the events gathered so far stay untracked and
+    unacked: not committed, delivered again after the restart."""
+    app.consumer_generation_id = 1
+    app.flow_control.resume()
+    consumer: Any = app.consumer
+
+    async def main() -> tuple[Any, Any, FakeEvent]:
+        channel = FakeChannel([])
+        channel.queue = ThrowableQueue(flow_control=FlowControlEvent())
+        channel.queue._throw(StopAsyncIteration())  # a stop while the agent waits for a batch
+        idle = await faust_internals.take(channel, app, max_events=10, within=0.01)
+        gathered = FakeEvent(1, 1)
+        channel.queue = ThrowableQueue(flow_control=FlowControlEvent())
+        channel.queue.put_nowait(gathered)
+
+        async def stop_soon() -> None:
+            await asyncio.sleep(0.01)
+            channel.queue._throw(StopAsyncIteration())  # a stop while a batch is being gathered
+
+        stopper = asyncio.create_task(stop_soon())
+        await_stop = await faust_internals.take(channel, app, max_events=10, within=5.0)
+        await stopper
+        return idle, await_stop, gathered
+
+    idle, mid_batch, gathered = asyncio.run(main())
+    assert idle is None and mid_batch is None
+    assert gathered.acks == 0 and not gathered.message.tracked and gathered.message not in consumer.unacked
 
 
 def test_a_table_written_directly_reads_back_through_faust(tmp_path: Any) -> None:
