@@ -19,6 +19,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from schemas.limits import PERF_MS_MAX, PIXELS_MAX
+
 SCHEMA_VERSION = 2  # 2: anonymous visitors (empty visitor_key), session snapshots, error events
 
 
@@ -38,10 +40,9 @@ class EventType(StrEnum):
     ERROR = "error"  # a JavaScript error a tracker reported (Swetrix `/log/error`)
 
 
-_Ms = Annotated[float, Field(ge=0, le=300_000)]
+_Ms = Annotated[float, Field(ge=0, le=PERF_MS_MAX)]
 # Screen and viewport sizes: every vendor's field is checked against the `events` columns' range
-# (UInt16) at ingest, so an accepted event never becomes a dead letter in the sink for its size.
-PIXELS_MAX = 2**16 - 1
+# (UInt16, `schemas.limits`) at ingest, so an accepted event never becomes a dead letter for its size.
 Pixels = Annotated[int, Field(ge=0, le=PIXELS_MAX)]
 
 

@@ -3,9 +3,10 @@
 ClickHouse columns are non-nullable where a neutral value exists (empty string, 0): it keeps
 columns dense and queries free of `ifNull`. Only measurements where 0 would be a lie stay Nullable.
 The mapping is strict: `check` refuses (RowError → the event goes to the DLQ with that reason) an
-`event_id` that is not a UUID and a number that does not fit its column, instead of clamping it
-into a plausible-looking wrong value. Events carrying `filtered_reason` are never stored as
-events: they become `filtered_hits` rows.
+`event_id` that is not a UUID, a number that does not fit its column (instead of clamping it into a
+plausible-looking wrong value) and an event time `event_time_sane` would refuse. Its limits are
+`schemas.limits`, the ones ingest already enforced: a refusal here names an upstream bug. Events
+carrying `filtered_reason` are never stored as events: they become `filtered_hits` rows.
 
 Columns are built column by column (one comprehension per column over the whole batch) rather
 than row by row: it is several times cheaper in Python, and clickhouse-connect inserts columns
@@ -18,7 +19,8 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from schemas.events import PIXELS_MAX, EnrichedEvent
+from schemas.events import EnrichedEvent
+from schemas.limits import PIXELS_MAX, UINT8_MAX, UINT32_MAX, event_time_problem
 from sink.dedup import key_of
 
 PERF_FIELDS = ("dns", "tls", "conn", "response", "render", "dom_load", "page_load", "ttfb")
@@ -32,8 +34,8 @@ _TEXT = frozenset({
 })  # fmt: skip
 # Unsigned columns and their largest value; absent numbers are stored as 0.
 _UINT = {
-    "asn": 2**32 - 1, "screen_width": PIXELS_MAX, "screen_height": PIXELS_MAX, "viewport_width": PIXELS_MAX,
-    "viewport_height": PIXELS_MAX, "session_seq": 2**32 - 1, "schema_version": 2**8 - 1,
+    "asn": UINT32_MAX, "screen_width": PIXELS_MAX, "screen_height": PIXELS_MAX, "viewport_width": PIXELS_MAX,
+    "viewport_height": PIXELS_MAX, "session_seq": UINT32_MAX, "schema_version": UINT8_MAX,
 }  # fmt: skip
 _ENUM = frozenset({"vendor", "event_type"})
 
@@ -86,8 +88,13 @@ def check(e: EnrichedEvent, partition: int, offset: int) -> Record:
         v = getattr(e, name)
         if v is not None and not 0 <= v <= limit:
             raise RowError(f"{name}={v} does not fit the column (0..{limit})")
-    if e.session is not None and e.session.pageviews > 2**32 - 1:
-        raise RowError(f"session.pageviews={e.session.pageviews} does not fit the column (0..{2**32 - 1})")
+    if e.session is not None and e.session.pageviews > UINT32_MAX:
+        raise RowError(f"session.pageviews={e.session.pageviews} does not fit the column (0..{UINT32_MAX})")
+    problem = event_time_problem(e.event_time, e.received_at)  # `event_time_sane`
+    if problem is not None:
+        raise RowError(
+            f"event_time={e.event_time.isoformat()} {problem} (received {e.received_at.isoformat()})"
+        )
     return Record(e, uid, partition, offset)
 
 

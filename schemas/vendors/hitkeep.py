@@ -1,19 +1,30 @@
-"""HitKeep server-side pageview (`POST /api/ingest/server/pageview`), per its REST API page."""
+"""HitKeep server-side pageview (`POST /api/ingest/server/pageview`), per its REST API page.
+
+`timestamp` is read as HitKeep's server reads it (`PascaleBeier/hitkeep`,
+`internal/server/ingest/handlers.go`, `resolveServerIngestContext`): surrounding spaces trimmed,
+then Go's `time.Parse(time.RFC3339, …)`, so a date, a time with seconds, an optional fraction and
+`Z` or a `±hh:mm` offset; anything else is its 400 "timestamp must be RFC3339". HitKeep sets no
+window (any parsable time is replayed); hitstream stores only what `schemas.limits` allows (from
+2000-01-01T00:00:00Z to a day after receipt) and answers the same 400, with the reason, outside it.
+"""
 
 from __future__ import annotations
 
 import ipaddress
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from schemas.events import CanonicalEvent, EventType, Pixels, Vendor
+from schemas.limits import event_time_problem
 from schemas.vendors.context import HitContext
 from schemas.vendors.urls import hostname, path_of, query_params
 
-MAX_FUTURE = timedelta(days=1)
+# Go's RFC 3339 layout, as `time.Parse` accepts it: upper-case T and Z, seconds required.
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
 
 
 class HitKeepPageview(BaseModel):
@@ -21,7 +32,9 @@ class HitKeepPageview(BaseModel):
 
     url: str = Field(max_length=4096, description="Absolute http(s) page URL; its hostname picks the site.")
     timestamp: AwareDatetime = Field(
-        strict=False, description="RFC 3339 event time; historical times are allowed."
+        strict=False,
+        description="RFC 3339 event time; historical times are allowed from 2000-01-01T00:00:00Z, "
+        "future ones up to a day ahead.",
     )
     visitor_ip: str = Field(max_length=64, description="The visitor's IP (never stored in plain text).")
     user_agent: str = Field(max_length=1024, description="User agent of the original visitor request.")
@@ -47,15 +60,18 @@ class HitKeepPageview(BaseModel):
     @field_validator("timestamp", mode="before")
     @classmethod
     def _rfc3339(cls, v: Any) -> Any:
-        if not isinstance(v, str) or "T" not in v.upper():
-            raise ValueError("timestamp must be an RFC 3339 date-time string")
-        return v
+        if not isinstance(v, str) or not RFC3339.fullmatch(v.strip()):
+            raise ValueError("timestamp must be RFC3339")
+        return v.strip()
 
     @field_validator("timestamp")
     @classmethod
-    def _not_future(cls, v: datetime) -> datetime:
-        if v - datetime.now(UTC) > MAX_FUTURE:
-            raise ValueError("timestamp is more than a day in the future")
+    def _storable(cls, v: datetime) -> datetime:
+        """Checked against now: ingest stamps `received_at` after parsing, so an event accepted
+        here is within a day of its `received_at` too (what `event_time_sane` compares)."""
+        problem = event_time_problem(v, datetime.now(UTC))
+        if problem is not None:
+            raise ValueError(problem)
         return v.astimezone(UTC)
 
     @field_validator("visitor_ip")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from schemas.events import PIXELS_MAX, CanonicalEvent, EventType, Vendor
+from schemas.events import CanonicalEvent, EventType, Vendor
+from schemas.limits import PIXELS_MAX
 from schemas.vendors.context import HitContext
 from schemas.vendors.urls import hostname, path_of, query_params, strip_url
 

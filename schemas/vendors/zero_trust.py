@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.events import CanonicalEvent, EventType, Pixels, Vendor
+from schemas.limits import ENGAGEMENT_SECONDS_MAX
 from schemas.vendors.context import HitContext
 from schemas.vendors.urls import hostname, strip_url
 
@@ -64,7 +65,7 @@ class ZtaTrack(BaseModel):
     label: str | None = Field(default=None, max_length=256)
     value: float | None = None
     sessionId: str | None = Field(default=None, max_length=128)
-    timeOnPage: float | None = Field(default=None, ge=0, le=86_400 * 7)
+    timeOnPage: float | None = Field(default=None, ge=0, le=ENGAGEMENT_SECONDS_MAX)
     isBounce: bool | None = None
     url: str | None = Field(default=None, max_length=4096, description="Page URL (the tracker sends it).")
     device: ZtaDevice | None = None

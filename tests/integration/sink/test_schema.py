@@ -13,6 +13,7 @@ from bench.analytics_checks import mismatches
 from bench.sink_data import events
 from sink import migrate
 from sink.batch import decode
+from sink.rows import Record, RowError
 from sink.writer import EVENTS, land, writers
 from tests.integration.sink.loading import load, snapshot
 
@@ -73,7 +74,11 @@ def test_clickhouse_refuses_an_event_from_the_far_future_and_its_batch_mates_lan
     evs = events(40, seed=13)
     evs = [e for e in evs if not e.filtered_reason]
     bad = evs[17].model_copy(update={"event_time": evs[17].received_at.replace(year=2099)})
-    rows = [decode(e.model_dump_json().encode(), 0, i)[1] for i, e in enumerate([*evs[:17], bad, *evs[18:]])]
+    with pytest.raises(RowError, match="more than a day in the future"):  # the sink's check, first
+        decode(bad.model_dump_json().encode(), 0, 17)
+    # The constraint is the last line of defence: a row past the check is refused by ClickHouse.
+    rows = [decode(e.model_dump_json().encode(), 0, i)[1] for i, e in enumerate(evs)]
+    rows[17] = Record(bad, rows[17].event_id, 0, 17)
     refused = land(rows, "tok", writers(ch_client, threading.Lock())[EVENTS].insert)
     assert [i for i, _ in refused] == [17]
     assert "VIOLATED_CONSTRAINT" in refused[0][1]
