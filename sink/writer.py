@@ -39,8 +39,16 @@ if TYPE_CHECKING:
 
 EVENTS, FILTERED, SESSIONS = "events", "filtered_hits_queue", "session_versions"
 # Views drop a replayed block as the table does; they run side by side rather than one after
-# another (with any view attached, a serial insert was ~40% slower on this machine).
-INSERT_SETTINGS = {"deduplicate_blocks_in_dependent_materialized_views": 1, "parallel_view_processing": 1}
+# another (with any view attached, a serial insert was ~40% slower on this machine). A batch may
+# span every month `schemas.limits` admits (a HitKeep replay back to 2000: 300+ monthly
+# partitions); ClickHouse's default of 100 partitions per insert refuses it with TOO_MANY_PARTS,
+# which is transient for every other cause, so the sink would retry that batch for ever. The
+# accepted time window, not this setting, bounds the partitions one insert touches.
+INSERT_SETTINGS = {
+    "deduplicate_blocks_in_dependent_materialized_views": 1,
+    "parallel_view_processing": 1,
+    "max_partitions_per_insert_block": 0,
+}
 
 ToColumns = Callable[[list[Record]], list[Sequence[Any]]]
 
