@@ -1,8 +1,8 @@
 """The dashboard's exceptions, one root, so the app maps each kind to a status in one place.
 
-    DashboardError          anything the dashboard raises on purpose
-    ├── BadParameter        the client sent a value it may not (400, naming the parameter)
-    └── QueryFailed         ClickHouse refused or could not answer a query (503: try again)
+DashboardError          anything the dashboard raises on purpose
+├── BadParameter        the client sent a value it may not (400, naming the parameter)
+└── QueryFailed         ClickHouse refused or could not answer a query (503: try again)
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from clickhouse_connect.driver.client import Client
 
 from dashboard.filters import Filter
 from dashboard.periods import Period
+from dashboard.queries import breakdowns, figures, overview, timeseries
 from dashboard.queries.model import FIGURE_NAMES, Breakdown, BreakdownRow, Figures, SiteOverview
 from dashboard.queries.reader import Sql
 
@@ -34,23 +35,25 @@ class Reader:
 
     def sites_overview(self, site_ids: Sequence[str], now: datetime) -> dict[str, SiteOverview]:
         """Visitors and pageviews of the last 7 UTC days (today included), live visitors, daily trend."""
-        raise NotImplementedError
+        return overview.sites_overview(self._sql, site_ids, now)
 
     def figures(self, site: str, period: Period, filters: tuple[Filter, ...]) -> Figures:
-        raise NotImplementedError
+        """Visitors, visits, pageviews, views per visit, bounce rate (0-1), visit duration (s)."""
+        return figures.figures(self._sql, site, period, filters)
 
     def live(self, site: str) -> int:
         """Distinct visitors with a non-bot event in the last five minutes."""
-        raise NotImplementedError
+        return overview.live(self._sql, [site]).get(site, 0)
 
     def timeseries(
         self, site: str, period: Period, filters: tuple[Filter, ...], metric: str
     ) -> list[tuple[datetime, float]]:
         """One value per `period.buckets()`, zeros where nothing happened; metric is a figure name."""
-        raise NotImplementedError
+        return timeseries.timeseries(self._sql, site, period, filters, metric)
 
     def breakdown(
         self, site: str, period: Period, filters: tuple[Filter, ...], name: str, limit: int,
         event: str | None = None,
     ) -> Breakdown:  # fmt: skip
-        raise NotImplementedError
+        """A ranked list (docs/dashboard.md's table); `event` names the custom event of `properties`."""
+        return breakdowns.breakdown(self._sql, site, period, filters, name, limit, event)
