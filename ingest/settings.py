@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from common.settings import SharedSettings
+from schemas.sites import default_sites_path
 
 
 class IngestSettings(BaseSettings):
@@ -67,7 +68,7 @@ class IngestSettings(BaseSettings):
 
     @property
     def sites_path(self) -> Path:
-        return self.sites_file or self.shared.state_dir / "sites.json"
+        return self.sites_file or default_sites_path(self.shared.state_dir)
 
 
 @cache

@@ -5,56 +5,30 @@ time changes (checked at most once a second), so edits apply without a restart; 
 not parse at start-up stops the service, one that stops parsing later (an edit half saved) leaves
 the sites as they were, with an error in the log, until it parses again. Tokens are stored
 as SHA-256 digests: they are long random strings, so a fast hash is enough and the file never
-holds a usable secret.
+holds a usable secret. The file's models live in `schemas.sites` (the dashboard reads the file too)
+and are re-exported here.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from pathlib import Path
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
-TokenKind = Literal["supalytics", "hitkeep"]
+from schemas.sites import (
+    Site,
+    SitesFile,
+    Token,
+    TokenKind,
+    hash_token,
+    normalise_host,
+)
 
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
+__all__ = ["Site", "SiteRegistry", "SitesFile", "Token", "TokenKind", "hash_token", "normalise_host"]
 
 log = logging.getLogger(__name__)
-
-
-class Token(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    id: str = Field(description="Short public handle for listing and revoking.")
-    kind: TokenKind
-    sha256: str
-    permissions: tuple[str, ...] = ()
-
-
-class Site(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    domains: tuple[str, ...] = Field(description="Hostnames (lower-case, no `www.`) that belong to the site.")
-    active: bool = True
-    swetrix_pid: str | None = None
-    zta_site_id: str | None = None
-    tokens: tuple[Token, ...] = ()
-
-
-class SitesFile(BaseModel):
-    sites: tuple[Site, ...] = ()
-
-
-def normalise_host(host: str) -> str:
-    host = host.strip().lower().rstrip(".")
-    return host[4:] if host.startswith("www.") else host
 
 
 class SiteRegistry:
