@@ -92,6 +92,23 @@ SINK_DLQ = Counter(
     ["reason"],
 )
 
+# --- dashboard --------------------------------------------------------------------------------
+DASHBOARD_REQUESTS = Counter(
+    "hitstream_dashboard_requests_total",
+    "HTTP requests answered by the dashboard, by route template (unmatched for none) and status code.",
+    ["route", "status"],
+)
+DASHBOARD_API_SECONDS = Histogram(
+    "hitstream_dashboard_api_seconds",
+    "Time the dashboard took to answer one API call (ClickHouse included), by route template.",
+    ["route"],
+    buckets=_LATENCY_BUCKETS,
+)
+DASHBOARD_QUERY_ERRORS = Counter(
+    "hitstream_dashboard_query_errors_total",
+    "Dashboard requests ClickHouse could not answer (down, timed out or refused; answered 503).",
+)
+
 # --- consumers (processors and sink) ----------------------------------------------------------
 CONSUMER_LAG = Gauge(
     "hitstream_consumer_lag_messages",

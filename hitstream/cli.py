@@ -1,4 +1,4 @@
-"""The `hitstream` command line: run services, manage the local broker, migrate, query."""
+"""The `hitstream` command line: run services and the dashboard, manage the local broker, migrate, query."""
 
 from __future__ import annotations
 
@@ -28,8 +28,9 @@ def up(ingest_port: int | None) -> None:
     """Run the whole pipeline locally, in the foreground.
 
     Starts the local Kafka broker (unless KAFKA_BOOTSTRAP_SERVERS is set), creates topics, and runs
-    ingest, one processor worker and the sink (which applies migrations and, for embedded chDB,
-    serves the ClickHouse HTTP interface on 127.0.0.1:8123). Ctrl-C stops everything it started.
+    ingest, one processor worker, the sink (which applies migrations and, for embedded chDB,
+    serves the ClickHouse HTTP interface on 127.0.0.1:8123) and the dashboard (127.0.0.1:8001).
+    Ctrl-C stops everything it started.
     """
     from hitstream.runner import run_all
 
@@ -195,6 +196,10 @@ main.add_command(_dlq)
 from sink.rebuild_cli import rebuild_rollups as _rebuild_rollups  # noqa: E402
 
 main.add_command(_rebuild_rollups)
+
+from dashboard.cli import dashboard as _dashboard  # noqa: E402  (the `hitstream dashboard …` group)
+
+main.add_command(_dashboard)
 
 if __name__ == "__main__":
     main()

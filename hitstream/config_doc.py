@@ -57,6 +57,7 @@ def _repo_root() -> object:
 
 def render() -> str:
     from common.settings import SharedSettings
+    from dashboard.settings import DashboardSettings
     from ingest.settings import IngestSettings
     from processors.settings import ProcessorSettings
     from sink.settings import SinkSettings
@@ -67,5 +68,6 @@ def render() -> str:
         table(IngestSettings, "Ingest (`INGEST_`)"),
         table(ProcessorSettings, "Processors (`PROCESSOR_`)"),
         table(SinkSettings, "Sink (`SINK_`)"),
+        table(DashboardSettings, "Dashboard (`DASHBOARD_`)"),
     ]
     return "\n".join(parts)

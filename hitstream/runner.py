@@ -1,8 +1,8 @@
 """`hitstream up`: the whole pipeline on one machine, in the foreground.
 
 Each service runs as its own process (exactly as in production), with its output prefixed by its
-name. Ctrl-C (or SIGTERM) stops ingest first, then the processors, then the sink, so in-flight
-events drain downstream; a broker this command started is stopped last.
+name. Ctrl-C (or SIGTERM) stops the dashboard and ingest first, then the processors, then the sink,
+so in-flight events drain downstream; a broker this command started is stopped last.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from pathlib import Path
 from common.kafka import ensure_topics
 from common.local_kafka import LocalKafka, LocalKafkaError
 from common.settings import SharedSettings
+from dashboard.settings import DashboardSettings
 from ingest.settings import IngestSettings
 from sink.settings import SinkSettings
 
-SERVICES = ("sink", "process", "ingest")
+SERVICES = ("sink", "process", "ingest", "dashboard")  # stopped in reverse
 DEMO_SITES = """{
   "sites": [
     {
@@ -113,8 +114,10 @@ def run_all(ingest_port: int | None = None) -> int:
 
     ok = _wait_http(f"http://{ingest.host}:{ingest.port}/readyz", 120, procs)
     query_ok = not sink.serve_http or _wait_http(f"http://{sink.http_host}:{sink.http_port}/ping", 60, procs)
-    if ok and query_ok:
-        print(_banner(ingest, shared), flush=True)
+    dashboard = DashboardSettings()
+    dash_ok = _wait_http(f"{_dashboard_url(dashboard)}/healthz", 60, procs)
+    if ok and query_ok and dash_ok:
+        print(_banner(ingest, shared, dashboard), flush=True)
     else:
         print("error: a service did not become ready; see its output above", file=sys.stderr)
         stopping.set()
@@ -128,7 +131,7 @@ def run_all(ingest_port: int | None = None) -> int:
                 stopping.set()
         stopping.wait(0.5)
 
-    print("==> stopping: ingest, processors, sink")
+    print("==> stopping: dashboard, ingest, processors, sink")
     for name in reversed(SERVICES):
         p = procs[name]
         if p.poll() is None:
@@ -143,13 +146,20 @@ def run_all(ingest_port: int | None = None) -> int:
     return code
 
 
-def _banner(ingest: IngestSettings, shared: SharedSettings) -> str:
+def _dashboard_url(dashboard: DashboardSettings) -> str:
+    host = "127.0.0.1" if dashboard.host in ("0.0.0.0", "") else dashboard.host
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{dashboard.port}"
+
+
+def _banner(ingest: IngestSettings, shared: SharedSettings, dashboard: DashboardSettings) -> str:
     url = f"http://{ingest.host}:{ingest.port}"
     return f"""
 ==> hitstream is up
     Send events to  {url}   (POST /log, /api/track, /post, /v1/events, /api/ingest/server/pageview)
     Demo site       example.com: Swetrix pid YOUR_PROJECT_ID, ZTA siteId site_abc123,
                     Supalytics key sly_demo_0123456789abcdef, HitKeep token hk_demo_0123456789abcdef
+    Dashboard       {_dashboard_url(dashboard)}/
     Health          {url}/healthz  /readyz
     Kafka           {shared.bootstrap_servers}
     ClickHouse      {shared.clickhouse_dsn}  (queries: {shared.clickhouse_reader_dsn})

@@ -1,6 +1,6 @@
 """The house rules of the code's layout, read from the imports themselves (docs/architecture.md):
 
-    hitstream (CLI, local runner)  ──►  ingest, processors, sink  ──►  schemas  ──►  common
+    hitstream (CLI, local runner)  ──►  ingest, processors, sink, dashboard  ──►  schemas  ──►  common
 
 `common` (the kernel) imports no stage and no contract; `schemas` (the contracts) imports only
 the kernel; a stage imports the kernel and the contracts, never another stage; only the CLI on top
@@ -14,13 +14,14 @@ from pathlib import Path
 
 from common.settings import REPO_ROOT
 
-PACKAGES = ("common", "schemas", "ingest", "processors", "sink", "hitstream")
+PACKAGES = ("common", "schemas", "ingest", "processors", "sink", "dashboard", "hitstream")
 ALLOWED = {
     "common": {"common"},
     "schemas": {"schemas", "common"},
     "ingest": {"ingest", "schemas", "common"},
     "processors": {"processors", "schemas", "common"},
     "sink": {"sink", "schemas", "common"},
+    "dashboard": {"dashboard", "schemas", "common"},
     "hitstream": set(PACKAGES),
 }
 
@@ -43,7 +44,9 @@ def _imports(path: Path, modules: dict[str, Path]) -> set[str]:
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [f"{node.module}.{a.name}" for a in node.names] + [node.module]
+            # `from pkg import submodule` imports the submodule, not the package's own names.
+            subs = [f"{node.module}.{a.name}" for a in node.names]
+            names = subs + ([node.module] if any(s not in modules for s in subs) else [])
         for name in names:
             while name and name not in modules:
                 name = name.rpartition(".")[0]
