@@ -3,7 +3,8 @@
 chDB allows one process per data directory, and the sink is that process. So that analysts can
 query while the pipeline runs, the sink answers the ClickHouse HTTP interface on 127.0.0.1:8123:
 `GET/POST /?query=…` (query in the URL or the body), `database`, `default_format`, settings as
-URL parameters, and `/ping`. `hitstream query`, `curl` and clickhouse-connect then work exactly as
+URL parameters, query parameters as `param_<name>` (bound to `{name:Type}` placeholders, as a server
+does), and `/ping`. `hitstream query`, `curl` and clickhouse-connect then work exactly as
 against a server. Queries run through the sink's own clickhouse-connect client (`raw_query`),
 serialised with the sink's inserts by one lock; by default in readonly mode (`readonly=2`: reads
 and setting changes only).
@@ -23,7 +24,8 @@ from clickhouse_connect.driver.exceptions import ClickHouseError
 
 log = logging.getLogger("hitstream.sink.http")
 
-# Parameters of the HTTP protocol itself; every other URL parameter is a ClickHouse setting.
+# Parameters of the HTTP protocol itself; `param_<name>` is a query parameter; every other URL
+# parameter is a ClickHouse setting.
 _PROTOCOL_PARAMS = {
     "query", "database", "default_format", "query_id", "session_id", "session_timeout",
     "session_check", "user", "password", "quota_key", "compress", "decompress", "buffer_size",
@@ -33,6 +35,46 @@ _FORMAT_AT_END = re.compile(r"\bFORMAT\s+\w+\s*;?\s*$", re.IGNORECASE)
 _RESULT_STATEMENT = re.compile(r"^\s*(\(|SELECT|WITH|SHOW|DESC|DESCRIBE|EXISTS|EXPLAIN)\b", re.IGNORECASE)
 _CODE = re.compile(r"Code: (\d+)")
 _STATUS_BY_CODE = {62: 400, 47: 400, 46: 400, 60: 404, 81: 404, 164: 403, 497: 403}
+_PARAM_PREFIX = "param_"
+_PLACEHOLDER = re.compile(r"\{\s*[A-Za-z_$0-9]+\s*:[^{}]+\}")
+
+
+class WireValue:
+    """A bound value exactly as the client sent it, in ClickHouse's escaped text form.
+
+    clickhouse-connect formats every bound value into that form (`format_bind_value`: a
+    top-level string with a backslash before each special character, an array as a literal
+    whose strings are quoted), and hands anything it does not know as `str(value)`. So wrapping
+    the text the client sent makes `raw_query` pass it to the engine unchanged, for every type:
+    unescaping it and binding the plain string would be right for `String` but would re-escape
+    an `Array(String)` literal as if it were one string.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"WireValue({self.text!r})"
+
+
+def query_parameters(query: str, params: dict[str, str]) -> dict[str, WireValue]:
+    """The `param_<name>` URL parameters, as the values of the query's `{name:Type}` placeholders.
+
+    A query without a placeholder takes none (a server ignores them too; clickhouse-connect would
+    otherwise substitute them client-side, `%`-style).
+    """
+    if not _PLACEHOLDER.search(query):
+        return {}
+    return {
+        k[len(_PARAM_PREFIX) :]: WireValue(v)
+        for k, v in params.items()
+        if k.startswith(_PARAM_PREFIX) and len(k) > len(_PARAM_PREFIX)
+    }
 
 
 class QueryGateway:
@@ -44,7 +86,10 @@ class QueryGateway:
         self._readonly = readonly
 
     def execute(self, query: str, params: dict[str, str]) -> tuple[int, bytes, str]:
-        settings: dict[str, Any] = {k: v for k, v in params.items() if k not in _PROTOCOL_PARAMS}
+        settings: dict[str, Any] = {
+            k: v for k, v in params.items() if k not in _PROTOCOL_PARAMS and not k.startswith(_PARAM_PREFIX)
+        }
+        bound = query_parameters(query, params)
         if self._readonly:
             settings["readonly"] = 2
         fmt: str | None = None
@@ -56,7 +101,9 @@ class QueryGateway:
             try:
                 if database:
                     self._client.database = database
-                body = self._client.raw_query(query.strip().rstrip(";"), settings=settings, fmt=fmt)
+                body = self._client.raw_query(
+                    query.strip().rstrip(";"), parameters=bound or None, settings=settings, fmt=fmt
+                )
             except ClickHouseError as exc:
                 text = str(exc)
                 m = _CODE.search(text)
