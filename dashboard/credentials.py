@@ -27,7 +27,8 @@ def _b64(raw: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Strict: a character outside the URL-safe alphabet is a ValueError, not silently dropped."""
+    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
 
 
 def hash_password(password: str) -> str:
@@ -44,7 +45,8 @@ def check_password_hash(encoded: str) -> None:
     n, r, p = (int(x) for x in parts[1:4])
     if n < 2**10 or n & (n - 1) or not 1 <= r <= 64 or not 1 <= p <= 16:
         raise ValueError("dashboard password hash has unusable scrypt parameters")
-    _unb64(parts[4]), _unb64(parts[5])
+    if len(_unb64(parts[4])) < 8 or len(_unb64(parts[5])) < 16:
+        raise ValueError("dashboard password hash has too short a salt or digest")
 
 
 def verify_password(password: str, encoded: str) -> bool:
