@@ -26,6 +26,9 @@ function el(tag, attrs = {}, ...kids) {
   return e;
 }
 
+// '2026-12-01T00:00:00Z' as '2026-12-01 00:00' (the page states UTC once).
+function shortTime(t) { return t ? String(t).replace('T', ' ').slice(0, 16) : ''; }
+
 // ---- state (the URL) ----
 function state() { return new URLSearchParams(location.search); }
 function apiQuery(extra = {}) {
@@ -110,7 +113,7 @@ async function renderOverview(root) {
     box.replaceChildren(
       el('table', { class: 'sites' }, el('thead', {}, el('tr', {}, el('th', {}, 'Site'), el('th', {}, 'Visitors (7 days)'),
         el('th', { class: 'hide-sm' }, 'Pageviews'), el('th', {}, 'Trend'), el('th', {}, 'Now'))), tb),
-      noData ? el('p', { class: 'empty', 'data-testid': 'empty' }, 'No data in the last 7 days yet.') : null);
+      noData ? el('p', { class: 'empty', 'data-testid': 'empty' }, 'No data in the last 7 days yet.') : '');
   });
 }
 
@@ -158,7 +161,7 @@ async function renderSummary(box, site, metric) {
   cards.push(el('div', { class: 'figure' }, el('span', { class: 'label' }, 'Live visitors'),
     el('span', { class: 'num', 'data-testid': 'live-visitors', 'data-value': d.live ?? 0 }, nf.format(d.live || 0))));
   const p = d.period || {};
-  box.replaceChildren(el('p', { class: 'tz', 'data-testid': 'period-label' }, `${p.label || ''}: ${p.from || ''} – ${p.to || ''} (UTC, by ${p.interval || ''})`),
+  box.replaceChildren(el('p', { class: 'tz', 'data-testid': 'period-label' }, `${p.label || ''}: ${shortTime(p.from)} – ${shortTime(p.to)} (UTC, by ${p.interval || ''}; end exclusive)`),
     el('div', { class: 'figures' }, cards));
 }
 async function renderChart(box, site, metric) {
@@ -212,7 +215,7 @@ async function renderBreakdown(box, site, card, q) {
   const back = event ? el('button', { type: 'button', 'data-testid': 'events-back', onclick: () => navigate(p => p.delete('event')) }, '← All events') : null;
   const body = el('div');
   box.setAttribute('data-testid', 'breakdown-' + name);
-  box.replaceChildren(head, tabBar, back, body);
+  box.replaceChildren(...[head, tabBar, back, body].filter(Boolean)); // replaceChildren would print a null
   await panel(body, async () => {
     const d = await api(path, aq);
     if (name === 'events' && d.rows && d.rows.length) {
