@@ -76,11 +76,11 @@ def serving(client: Any, sites_path: Path) -> Iterator[str]:
     """The dashboard app on a free loopback port, in a thread of this process (chDB allows one
     process per data directory)."""
     import uvicorn
+
     from dashboard.app import create_app
     from dashboard.catalog import SiteCatalog
-    from dashboard.settings import DashboardSettings
-
     from dashboard.queries import Reader
+    from dashboard.settings import DashboardSettings
 
     settings = DashboardSettings(sites_file=sites_path)
     app = create_app(
@@ -143,9 +143,10 @@ def time_pages(base: str, site: str, queries: list[dict[str, str]], repeat: int)
             url = f"{base}/sites/{site}?{urllib.parse.urlencode(query)}"
             times = []
             for i in range(repeat + 1):
+                # a selector, not a JS predicate: the page's CSP forbids evaluated strings
                 started = time.perf_counter()
                 page.goto(url)
-                page.wait_for_function("document.body.dataset.ready === 'true'", timeout=60_000)
+                page.wait_for_selector("body[data-ready='true']", state="attached", timeout=60_000)
                 if i:  # the first load warms the browser's cache of the script and the chart library
                     times.append((time.perf_counter() - started) * 1000)
             out.append(statistics.median(times))

@@ -251,11 +251,15 @@ async function renderSite(root, site, soft) {
   }
 }
 
-function render() {
+// body[data-ready] is 'true' once every panel of the current view has drawn (or shown its error):
+// what the browser tests and bench.dashboard wait for, instead of guessing with timeouts.
+async function render() {
+  document.body.dataset.ready = 'false';
   const root = document.getElementById('app');
   const m = location.pathname.match(/^\/sites\/([^/]+)\/?$/);
-  if (m) return renderSite(root, decodeURIComponent(m[1]));
-  clearTimeout(refreshTimer);
-  return renderOverview(root);
+  try {
+    if (m) await renderSite(root, decodeURIComponent(m[1]));
+    else { clearTimeout(refreshTimer); await renderOverview(root); }
+  } finally { document.body.dataset.ready = 'true'; }
 }
 render();
