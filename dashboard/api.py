@@ -15,7 +15,6 @@ from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from schemas.sites import Site
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -26,6 +25,7 @@ from dashboard.errors import BadParameter
 from dashboard.filters import Filter
 from dashboard.periods import Period
 from dashboard.queries import Reader
+from schemas.sites import Site
 
 TIMEZONE = "UTC"
 FIGURES = ("visitors", "visits", "pageviews", "views_per_visit", "bounce_rate", "visit_duration")
